@@ -1,0 +1,322 @@
+#include "domain/json.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <limits>
+#include <optional>
+
+namespace dots::domain {
+
+namespace json = boost::json;
+
+namespace {
+
+error type_error(std::string field, std::string message) {
+  return invalid("invalid_type", std::move(message), std::move(field));
+}
+
+std::string index_field(std::string_view base, std::size_t i) {
+  std::string f(base);
+  f += '[';
+  f += std::to_string(i);
+  f += ']';
+  return f;
+}
+
+std::string member_field(std::string_view base, std::string_view name) {
+  if (base.empty())
+    return std::string(name);
+  std::string f(base);
+  f += '.';
+  f += name;
+  return f;
+}
+
+// Only integer kinds count: 5.0 is a double to Boost.JSON, and accepting it
+// would mean accepting 5.5 or 1e400 (parsed as infinity) by rounding.
+std::optional<int> as_int(const json::value& v) {
+  constexpr auto lo = std::numeric_limits<int>::min();
+  constexpr auto hi = std::numeric_limits<int>::max();
+  if (const auto* i = v.if_int64())
+    if (*i >= lo && *i <= hi)
+      return static_cast<int>(*i);
+  if (const auto* u = v.if_uint64())
+    if (*u <= static_cast<std::uint64_t>(hi))
+      return static_cast<int>(*u);
+  return std::nullopt;
+}
+
+// The members of one object, each looked up with its full field name so
+// that every error points at the exact place in the body.
+class members {
+public:
+  members(const json::object& obj, std::string base)
+      : obj_(obj)
+      , base_(std::move(base)) {}
+
+  result<const json::value*> get(std::string_view name) const {
+    const auto* v = obj_.if_contains(name);
+    if (v == nullptr || v->is_null())
+      return type_error(member_field(base_, name),
+                        member_field(base_, name) + " is missing");
+    return v;
+  }
+
+  result<int> get_int(std::string_view name) const {
+    auto v = get(name);
+    if (!v)
+      return std::move(v).err();
+    if (auto i = as_int(**v))
+      return *i;
+    return type_error(member_field(base_, name),
+                      member_field(base_, name) +
+                          " must be a whole number that fits in 32 bits");
+  }
+
+  result<std::string> get_string(std::string_view name) const {
+    auto v = get(name);
+    if (!v)
+      return std::move(v).err();
+    if (const auto* s = (*v)->if_string())
+      return std::string(s->data(), s->size());
+    return type_error(member_field(base_, name),
+                      member_field(base_, name) + " must be a string");
+  }
+
+  result<const json::array*> get_array(std::string_view name) const {
+    auto v = get(name);
+    if (!v)
+      return std::move(v).err();
+    if (const auto* a = (*v)->if_array())
+      return a;
+    return type_error(member_field(base_, name),
+                      member_field(base_, name) + " must be an array");
+  }
+
+private:
+  const json::object& obj_;
+  std::string base_;
+};
+
+result<const json::object*> body_object(const json::value& v) {
+  if (const auto* o = v.if_object())
+    return o;
+  return type_error({}, "the body must be a JSON object");
+}
+
+result<const json::object*> element_object(const json::value& v,
+                                           const std::string& field) {
+  if (const auto* o = v.if_object())
+    return o;
+  return type_error(field, field + " must be an object");
+}
+
+result<dot> dot_from_json(const json::value& v, const std::string& field) {
+  auto obj = element_object(v, field);
+  if (!obj)
+    return std::move(obj).err();
+  const members m(**obj, field);
+  auto row = m.get_int("row");
+  if (!row)
+    return std::move(row).err();
+  auto col = m.get_int("col");
+  if (!col)
+    return std::move(col).err();
+  auto color = m.get_string("color");
+  if (!color)
+    return std::move(color).err();
+  return dot{*row, *col, std::move(color).value()};
+}
+
+result<cell> cell_from_json(const json::value& v, const std::string& field) {
+  const auto* arr = v.if_array();
+  std::optional<int> row, col;
+  if (arr != nullptr && arr->size() == 2) {
+    row = as_int((*arr)[0]);
+    col = as_int((*arr)[1]);
+  }
+  if (!row || !col)
+    return type_error(field, field + " must be [row, col] with whole numbers");
+  return cell{*row, *col};
+}
+
+result<segment> segment_from_json(const json::value& v,
+                                  const std::string& field) {
+  auto obj = element_object(v, field);
+  if (!obj)
+    return std::move(obj).err();
+  const members m(**obj, field);
+  auto color = m.get_string("color");
+  if (!color)
+    return std::move(color).err();
+  auto cells = m.get_array("cells");
+  if (!cells)
+    return std::move(cells).err();
+  segment seg{std::move(color).value(), {}};
+  seg.cells.reserve((*cells)->size());
+  const auto cells_field = field + ".cells";
+  for (std::size_t i = 0; i < (*cells)->size(); ++i) {
+    auto c = cell_from_json((**cells)[i], index_field(cells_field, i));
+    if (!c)
+      return std::move(c).err();
+    seg.cells.push_back(*c);
+  }
+  return seg;
+}
+
+json::array cell_array(const cell& c) {
+  return json::array{c.row, c.col};
+}
+
+} // namespace
+
+result<json::value> parse_json(std::string_view text) {
+  boost::system::error_code ec;
+  // parse() runs the whole input through one parser, so text after the first
+  // value ("{} x") is an error too, not silently dropped.
+  auto v = json::parse(json::string_view(text.data(), text.size()), ec);
+  if (ec)
+    return invalid("invalid_json", "malformed JSON: " + ec.message());
+  return v;
+}
+
+result<board_draft> board_draft_from_json(const json::value& v) {
+  auto obj = body_object(v);
+  if (!obj)
+    return std::move(obj).err();
+  const members m(**obj, {});
+  auto name = m.get_string("name");
+  if (!name)
+    return std::move(name).err();
+  auto rows = m.get_int("rows");
+  if (!rows)
+    return std::move(rows).err();
+  auto cols = m.get_int("cols");
+  if (!cols)
+    return std::move(cols).err();
+  auto dots = m.get_array("dots");
+  if (!dots)
+    return std::move(dots).err();
+  board_draft draft{std::move(name).value(), *rows, *cols, {}};
+  draft.dots.reserve((*dots)->size());
+  for (std::size_t i = 0; i < (*dots)->size(); ++i) {
+    auto d = dot_from_json((**dots)[i], index_field("dots", i));
+    if (!d)
+      return std::move(d).err();
+    draft.dots.push_back(std::move(d).value());
+  }
+  return draft;
+}
+
+result<std::vector<segment>> segments_from_json(const json::value& v) {
+  auto obj = body_object(v);
+  if (!obj)
+    return std::move(obj).err();
+  const members m(**obj, {});
+  auto arr = m.get_array("segments");
+  if (!arr)
+    return std::move(arr).err();
+  std::vector<segment> segments;
+  segments.reserve((*arr)->size());
+  for (std::size_t i = 0; i < (*arr)->size(); ++i) {
+    auto s = segment_from_json((**arr)[i], index_field("segments", i));
+    if (!s)
+      return std::move(s).err();
+    segments.push_back(std::move(s).value());
+  }
+  return segments;
+}
+
+result<credentials> credentials_from_json(const json::value& v) {
+  auto obj = body_object(v);
+  if (!obj)
+    return std::move(obj).err();
+  const members m(**obj, {});
+  auto username = m.get_string("username");
+  if (!username)
+    return std::move(username).err();
+  auto password = m.get_string("password");
+  if (!password)
+    return std::move(password).err();
+  return credentials{std::move(username).value(), std::move(password).value()};
+}
+
+json::value to_json(const board& b) {
+  json::array dots;
+  dots.reserve(b.dots.size());
+  for (const auto& d : b.dots)
+    dots.push_back(
+        json::object{{"row", d.row}, {"col", d.col}, {"color", d.color}});
+  json::object o;
+  o["id"] = b.id;
+  o["name"] = b.name;
+  o["rows"] = b.rows;
+  o["cols"] = b.cols;
+  o["dots"] = std::move(dots);
+  o["creator_username"] = b.creator_username;
+  o["created_at"] = b.created_at;
+  o["updated_at"] = b.updated_at;
+  return o;
+}
+
+json::value to_json(const path& p) {
+  json::array segments;
+  segments.reserve(p.segments.size());
+  for (const auto& s : p.segments) {
+    json::array cells;
+    cells.reserve(s.cells.size());
+    for (const auto& c : s.cells)
+      cells.push_back(cell_array(c));
+    json::object seg;
+    seg["color"] = s.color;
+    seg["cells"] = std::move(cells);
+    segments.push_back(std::move(seg));
+  }
+  json::object o;
+  o["id"] = p.id;
+  o["board_id"] = p.board_id;
+  o["user_username"] = p.user_username;
+  o["segments"] = std::move(segments);
+  o["complete"] = p.complete;
+  o["created_at"] = p.created_at;
+  o["updated_at"] = p.updated_at;
+  return o;
+}
+
+json::value to_json(const user& u) {
+  json::object o;
+  o["id"] = u.id;
+  o["username"] = u.username;
+  return o;
+}
+
+json::value to_json(const board_page& page) {
+  json::array boards;
+  boards.reserve(page.boards.size());
+  for (const auto& b : page.boards)
+    boards.push_back(to_json(b));
+  json::object o;
+  o["boards"] = std::move(boards);
+  if (page.next != 0)
+    o["next"] = page.next;
+  else
+    o["next"] = nullptr;
+  return o;
+}
+
+json::value to_json(const error& e) {
+  json::object inner;
+  inner["code"] = e.code;
+  inner["message"] = e.message;
+  if (!e.field.empty())
+    inner["field"] = e.field;
+  json::object o;
+  o["error"] = std::move(inner);
+  return o;
+}
+
+std::string serialize(const json::value& v) {
+  return json::serialize(v);
+}
+
+} // namespace dots::domain

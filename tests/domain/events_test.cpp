@@ -1,0 +1,119 @@
+#include "domain/events.hpp"
+#include "domain/json.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dots::domain {
+namespace {
+
+board sample_board() {
+  board b;
+  b.id = 7;
+  b.name = "Nowa Plansza";
+  b.rows = 5;
+  b.cols = 5;
+  b.creator_id = 1;
+  b.creator_username = "admin";
+  return b;
+}
+
+path sample_path() {
+  path p;
+  p.id = 456;
+  p.board_id = 7;
+  p.user_id = 2;
+  p.user_username = "graczY";
+  p.complete = true;
+  return p;
+}
+
+TEST(EventsNames, AreTheContractsNames) {
+  EXPECT_EQ(event_name(event_type::new_board), "newBoard");
+  EXPECT_EQ(event_name(event_type::new_path), "newPath");
+  EXPECT_EQ(event_name(event_type::board_updated), "boardUpdated");
+  EXPECT_EQ(event_name(event_type::board_deleted), "boardDeleted");
+  EXPECT_EQ(event_name(event_type::path_updated), "pathUpdated");
+}
+
+TEST(EventsNames, RoundTrip) {
+  for (auto t :
+       {event_type::new_board, event_type::new_path, event_type::board_updated,
+        event_type::board_deleted, event_type::path_updated})
+    EXPECT_EQ(event_type_from_name(event_name(t)), t);
+}
+
+TEST(EventsNames, UnknownNamesAreRejected) {
+  EXPECT_EQ(event_type_from_name(""), std::nullopt);
+  EXPECT_EQ(event_type_from_name("newboard"), std::nullopt);
+  EXPECT_EQ(event_type_from_name("NewBoard"), std::nullopt);
+  EXPECT_EQ(event_type_from_name("newBoard "), std::nullopt);
+  EXPECT_EQ(event_type_from_name("reset"), std::nullopt);
+}
+
+TEST(EventsBoard, NewBoardPayload) {
+  const auto ev = board_event(event_type::new_board, sample_board());
+  EXPECT_EQ(ev.id, 0);
+  EXPECT_EQ(ev.type, event_type::new_board);
+  EXPECT_EQ(ev.board_id, 7);
+  EXPECT_EQ(
+      ev.data,
+      R"({"board_id":7,"board_name":"Nowa Plansza","creator_username":"admin"})");
+}
+
+TEST(EventsBoard, UpdatedAndDeletedCarryTheSamePayload) {
+  const auto b = sample_board();
+  const auto created = board_event(event_type::new_board, b);
+  for (auto t : {event_type::board_updated, event_type::board_deleted}) {
+    const auto ev = board_event(t, b);
+    EXPECT_EQ(ev.type, t);
+    EXPECT_EQ(ev.board_id, 7);
+    EXPECT_EQ(ev.data, created.data);
+  }
+}
+
+TEST(EventsBoard, EscapesUserText) {
+  auto b = sample_board();
+  b.name = "a \"quoted\"\nname\\ żółta 🟢\x01";
+  const auto ev = board_event(event_type::new_board, b);
+  EXPECT_EQ(ev.data.find('\n'), std::string::npos);
+  EXPECT_EQ(ev.data.find('\r'), std::string::npos);
+  auto v = parse_json(ev.data);
+  ASSERT_TRUE(v) << v.err().message;
+  EXPECT_EQ(v->at("board_name").as_string(), b.name);
+}
+
+TEST(EventsPath, NewPathPayloadHasNoComplete) {
+  const auto ev =
+      path_event(event_type::new_path, sample_board(), sample_path());
+  EXPECT_EQ(ev.id, 0);
+  EXPECT_EQ(ev.type, event_type::new_path);
+  EXPECT_EQ(ev.board_id, 7);
+  EXPECT_EQ(
+      ev.data,
+      R"({"path_id":456,"board_id":7,"board_name":"Nowa Plansza","user_username":"graczY"})");
+}
+
+TEST(EventsPath, PathUpdatedCarriesComplete) {
+  auto p = sample_path();
+  auto ev = path_event(event_type::path_updated, sample_board(), p);
+  EXPECT_EQ(ev.type, event_type::path_updated);
+  EXPECT_EQ(
+      ev.data,
+      R"({"path_id":456,"board_id":7,"board_name":"Nowa Plansza","user_username":"graczY","complete":true})");
+  p.complete = false;
+  ev = path_event(event_type::path_updated, sample_board(), p);
+  EXPECT_NE(ev.data.find(R"("complete":false})"), std::string::npos);
+}
+
+TEST(EventsPath, EscapesUserText) {
+  auto b = sample_board();
+  b.name = "line\r\nbreak";
+  const auto ev = path_event(event_type::new_path, b, sample_path());
+  EXPECT_EQ(ev.data.find_first_of("\r\n"), std::string::npos);
+  auto v = parse_json(ev.data);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->at("board_name").as_string(), b.name);
+}
+
+} // namespace
+} // namespace dots::domain
