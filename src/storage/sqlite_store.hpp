@@ -1,9 +1,9 @@
 #pragma once
 
+#include "storage/store.hpp"
+
 #include <filesystem>
 #include <memory>
-
-#include "storage/store.hpp"
 
 namespace dots::storage {
 
@@ -14,6 +14,7 @@ int sqlite_schema_version();
 /// in WAL mode with foreign keys on, and migrates it to the current schema.
 /// Several connections to one file may exist (one per persistence actor);
 /// writers wait for each other through SQLite's busy timeout.
-result<std::unique_ptr<store>> open_sqlite_store(const std::filesystem::path& file);
+result<std::unique_ptr<store>>
+open_sqlite_store(const std::filesystem::path& file);
 
 } // namespace dots::storage

@@ -1,13 +1,13 @@
 #pragma once
 
+#include "domain/error.hpp"
+#include "domain/events.hpp"
+#include "domain/types.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "domain/error.hpp"
-#include "domain/events.hpp"
-#include "domain/types.hpp"
 
 // The persistence interface. SQLite implements it today; a PostgreSQL backend
 // implements the same interface later. Only the persistence actors call it.
@@ -59,8 +59,7 @@ public:
   /// with the same case-insensitive name exists.
   virtual result<domain::user> create_user(const std::string& username,
                                            const std::string& password_hash,
-                                           const std::string& now)
-    = 0;
+                                           const std::string& now) = 0;
 
   /// The account of a username (case-insensitive); nullopt when none.
   virtual result<std::optional<account>>
@@ -70,8 +69,7 @@ public:
   virtual result<domain::unit> create_token(std::int64_t user_id,
                                             const std::string& token_hash,
                                             const std::string& now,
-                                            const std::string& expires_at)
-    = 0;
+                                            const std::string& expires_at) = 0;
 
   /// The user a token hash belongs to, if it has not expired at `now`.
   virtual result<std::optional<domain::user>>
@@ -93,15 +91,13 @@ public:
   /// Stores a validated draft; writes a newBoard event.
   virtual result<change<domain::board>>
   create_board(std::int64_t creator_id, const domain::board_draft& draft,
-               const std::string& now)
-    = 0;
+               const std::string& now) = 0;
 
   /// Replaces name, size and dots; writes a boardUpdated event. The caller
   /// has checked ownership. `not_found` when the board is gone.
   virtual result<change<domain::board>>
   update_board(std::int64_t id, const domain::board_draft& draft,
-               const std::string& now)
-    = 0;
+               const std::string& now) = 0;
 
   /// Deletes a board and its paths; writes a boardDeleted event.
   virtual result<change<domain::board>> delete_board(std::int64_t id) = 0;
@@ -110,28 +106,26 @@ public:
 
   /// A user's path on a board; `not_found` when none.
   virtual result<domain::path> get_path(std::int64_t board_id,
-                                        std::int64_t user_id)
-    = 0;
+                                        std::int64_t user_id) = 0;
 
   /// Inserts or replaces a user's path (validated by the caller); writes
   /// newPath on the first save and pathUpdated on later ones.
   virtual result<saved_path> save_path(std::int64_t board_id,
                                        std::int64_t user_id,
                                        const std::vector<domain::segment>& segs,
-                                       bool complete, const std::string& now)
-    = 0;
+                                       bool complete,
+                                       const std::string& now) = 0;
 
   /// Deletes a user's path; `not_found` when none. The contract has no event
   /// for it: a path is private to its user.
   virtual result<domain::unit> delete_path(std::int64_t board_id,
-                                           std::int64_t user_id)
-    = 0;
+                                           std::int64_t user_id) = 0;
 
   // -- event log --------------------------------------------------------------
 
   /// Retained events with ids above `after_id`, ascending, at most `limit`.
-  virtual result<event_slice> events_after(std::int64_t after_id, int limit)
-    = 0;
+  virtual result<event_slice> events_after(std::int64_t after_id,
+                                           int limit) = 0;
 
   /// Drops the oldest events so that at most `keep` remain.
   virtual result<domain::unit> trim_events(std::int64_t keep) = 0;

@@ -1,0 +1,162 @@
+#include "storage/sqlite_schema.hpp"
+
+#include "storage/sqlite_store.hpp"
+
+#include <array>
+#include <string>
+
+namespace dots::storage {
+
+namespace sqlite {
+
+namespace {
+
+// v1: accounts, boards and paths. Boards and paths use AUTOINCREMENT so that
+// the id of a deleted board is never handed out again: events, links and
+// `board=<id>` stream filters keep meaning what they meant.
+constexpr std::string_view v1_script = R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  username      TEXT NOT NULL,
+  username_key  TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at    TEXT NOT NULL
+);
+
+CREATE TABLE tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tokens_user ON tokens (user_id);
+CREATE INDEX tokens_expiry ON tokens (expires_at);
+
+CREATE TABLE boards (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  name       TEXT NOT NULL,
+  rows       INTEGER NOT NULL,
+  cols       INTEGER NOT NULL,
+  dots       TEXT NOT NULL,
+  creator_id INTEGER NOT NULL REFERENCES users (id),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX boards_creator ON boards (creator_id, id);
+
+CREATE TABLE paths (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  board_id   INTEGER NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+  user_id    INTEGER NOT NULL REFERENCES users (id),
+  segments   TEXT NOT NULL,
+  complete   INTEGER NOT NULL CHECK (complete IN (0, 1)),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (board_id, user_id)
+);
+CREATE INDEX paths_user ON paths (user_id);
+)sql";
+
+// v2: the durable event log. AUTOINCREMENT keeps ids increasing even after
+// the newest rows are trimmed, and sqlite_sequence then remembers the newest
+// id ever assigned. board_id has no foreign key on purpose: a boardDeleted
+// event outlives its board.
+constexpr std::string_view v2_script = R"sql(
+CREATE TABLE events (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  type       TEXT NOT NULL,
+  board_id   INTEGER NOT NULL,
+  data       TEXT NOT NULL,
+  created_at TEXT NOT NULL
+             DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+-- Replays filtered by board (`board=<id>`) read one board's events in order.
+CREATE INDEX events_board ON events (board_id, id);
+)sql";
+
+constexpr std::array<migration, 2> all_migrations{{
+    {1, "accounts, boards and paths", v1_script},
+    {2, "durable event log", v2_script},
+}};
+
+constexpr bool contiguous() {
+  for (std::size_t i = 0; i < all_migrations.size(); ++i)
+    if (all_migrations[i].version != static_cast<int>(i) + 1)
+      return false;
+  return true;
+}
+static_assert(contiguous(), "migration versions must be 1, 2, 3, ...");
+
+domain::error too_new(int found) {
+  return domain::error{
+      .kind = domain::error_kind::internal,
+      .code = "schema_too_new",
+      .message = "database schema version " + std::to_string(found) +
+                 " is newer than this build supports (" +
+                 std::to_string(all_migrations.back().version) +
+                 "); refusing to open it",
+      .field = {},
+  };
+}
+
+result<unit> apply(connection& db, const migration& step) {
+  // The write lock first, then the version: of two processes opening an old
+  // file at once, the second sees the first one's work and skips the step.
+  auto tx = transaction::begin(db, transaction::mode::immediate);
+  if (!tx)
+    return std::move(tx).err();
+  auto current = schema_version(db);
+  if (!current)
+    return std::move(current).err();
+  if (*current > all_migrations.back().version)
+    return too_new(*current);
+  if (*current >= step.version)
+    return tx->commit();
+  if (auto r = db.exec(step.script); !r)
+    return failure("migration to v" + std::to_string(step.version) + " (" +
+                       std::string(step.name) + ")",
+                   r.err().message);
+  // PRAGMA takes no bound parameters; the number is our own constant.
+  if (auto r = db.exec("PRAGMA user_version = " + std::to_string(step.version));
+      !r)
+    return std::move(r).err();
+  return tx->commit();
+}
+
+} // namespace
+
+std::span<const migration> migrations() {
+  return all_migrations;
+}
+
+result<int> schema_version(connection& db) {
+  auto st = db.prepared("PRAGMA user_version");
+  if (!st)
+    return std::move(st).err();
+  if ((*st)->step() != SQLITE_ROW)
+    return failure("read schema version", (*st)->error_message());
+  return (*st)->column_int(0);
+}
+
+result<unit> migrate(connection& db) {
+  auto current = schema_version(db);
+  if (!current)
+    return std::move(current).err();
+  if (*current > all_migrations.back().version)
+    return too_new(*current);
+  for (const auto& step : all_migrations) {
+    if (step.version <= *current)
+      continue;
+    if (auto r = apply(db, step); !r)
+      return r;
+  }
+  return unit{};
+}
+
+} // namespace sqlite
+
+int sqlite_schema_version() {
+  return sqlite::all_migrations.back().version;
+}
+
+} // namespace dots::storage

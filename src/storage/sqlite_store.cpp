@@ -1,0 +1,716 @@
+#include "storage/sqlite_store.hpp"
+
+#include "domain/rules.hpp"
+#include "storage/json_columns.hpp"
+#include "storage/sqlite_db.hpp"
+#include "storage/sqlite_schema.hpp"
+
+#include <chrono>
+#include <exception>
+#include <limits>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace dots::storage {
+
+namespace {
+
+using domain::error;
+using domain::error_kind;
+using domain::unit;
+using sqlite::connection;
+using sqlite::transaction;
+
+// Several connections (one per persistence actor) share the file; a writer
+// waits this long for another's transaction before giving up.
+constexpr int busy_timeout_ms = 5000;
+
+error conflict_username(const std::string& username) {
+  return error{
+      .kind = error_kind::conflict,
+      .code = "username_taken",
+      .message = "username \"" + username + "\" is taken",
+      .field = "username",
+  };
+}
+
+/// Runs a store operation so that nothing escapes it but a result: an
+/// exception (out of memory, a JSON builder) becomes an internal error, and
+/// the unwinding rolls back any open transaction.
+template <class F>
+auto guarded(const char* what, F&& f) noexcept -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return sqlite::failure(what, e.what());
+  } catch (...) {
+    return sqlite::failure(what, "unknown exception");
+  }
+}
+
+/// Steps a statement that yields at most one row: true when it did.
+result<bool> next_row(sqlite::statement& st, std::string_view what) {
+  switch (st.step()) {
+  case SQLITE_ROW:
+    return true;
+  case SQLITE_DONE:
+    return false;
+  default:
+    return sqlite::failure(what, st.error_message());
+  }
+}
+
+/// Steps a statement that yields no rows.
+result<unit> run(sqlite::statement& st, std::string_view what) {
+  if (st.step() == SQLITE_DONE)
+    return unit{};
+  return sqlite::failure(what, st.error_message());
+}
+
+// The columns every board query selects, in the order read_board expects.
+#define DOTS_BOARD_COLUMNS                                                     \
+  "b.id, b.name, b.rows, b.cols, b.dots, b.creator_id, u.username, "           \
+  "b.created_at, b.updated_at FROM boards b JOIN users u ON u.id = "           \
+  "b.creator_id "
+
+result<domain::board> read_board(const sqlite::statement& st) {
+  domain::board b;
+  b.id = st.column_int64(0);
+  b.name = st.column_text(1);
+  b.rows = st.column_int(2);
+  b.cols = st.column_int(3);
+  auto dots = decode_dots(st.column_text(4));
+  if (!dots)
+    return domain::internal_error("board " + std::to_string(b.id) +
+                                  ": stored dots are not valid JSON");
+  b.dots = std::move(*dots);
+  b.creator_id = st.column_int64(5);
+  b.creator_username = st.column_text(6);
+  b.created_at = st.column_text(7);
+  b.updated_at = st.column_text(8);
+  return b;
+}
+
+#define DOTS_PATH_COLUMNS                                                      \
+  "p.id, p.board_id, p.user_id, u.username, p.segments, p.complete, "          \
+  "p.created_at, p.updated_at FROM paths p JOIN users u ON u.id = p.user_id "
+
+result<domain::path> read_path(const sqlite::statement& st) {
+  domain::path p;
+  p.id = st.column_int64(0);
+  p.board_id = st.column_int64(1);
+  p.user_id = st.column_int64(2);
+  p.user_username = st.column_text(3);
+  auto segments = decode_segments(st.column_text(4));
+  if (!segments)
+    return domain::internal_error("path " + std::to_string(p.id) +
+                                  ": stored segments are not valid JSON");
+  p.segments = std::move(*segments);
+  p.complete = st.column_int(5) != 0;
+  p.created_at = st.column_text(6);
+  p.updated_at = st.column_text(7);
+  return p;
+}
+
+error board_not_found(std::int64_t id) {
+  return domain::not_found("board " + std::to_string(id) + " not found");
+}
+
+class sqlite_store final : public store {
+public:
+  explicit sqlite_store(connection db)
+      : db_(std::move(db)) {}
+
+  // -- accounts ---------------------------------------------------------------
+
+  result<domain::user> create_user(const std::string& username,
+                                   const std::string& password_hash,
+                                   const std::string& now) override {
+    return guarded("create_user", [&]() -> result<domain::user> {
+      auto st = db_.prepared("INSERT INTO users (username, username_key, "
+                             "password_hash, created_at) VALUES (?, ?, ?, ?)");
+      if (!st)
+        return std::move(st).err();
+      (*st)
+          ->bind(1, username)
+          .bind(2, domain::username_key(username))
+          .bind(3, password_hash)
+          .bind(4, now);
+      // The UNIQUE index decides, not a prior SELECT: another connection
+      // may register the same name between the two.
+      const int rc = (*st)->step();
+      if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return conflict_username(username);
+      if (rc != SQLITE_DONE)
+        return sqlite::failure("create_user", (*st)->error_message());
+      return domain::user{db_.last_insert_rowid(), username};
+    });
+  }
+
+  result<std::optional<account>>
+  find_account(const std::string& username) override {
+    return guarded("find_account", [&]() -> result<std::optional<account>> {
+      auto st = db_.prepared("SELECT id, username, password_hash FROM users "
+                             "WHERE username_key = ?");
+      if (!st)
+        return std::move(st).err();
+      (*st)->bind(1, domain::username_key(username));
+      auto row = next_row(**st, "find_account");
+      if (!row)
+        return std::move(row).err();
+      if (!*row)
+        return std::optional<account>{};
+      return std::optional<account>{account{
+          domain::user{(*st)->column_int64(0), (*st)->column_text(1)},
+          (*st)->column_text(2),
+      }};
+    });
+  }
+
+  result<unit> create_token(std::int64_t user_id, const std::string& token_hash,
+                            const std::string& now,
+                            const std::string& expires_at) override {
+    return guarded("create_token", [&]() -> result<unit> {
+      auto tx = transaction::begin(db_, transaction::mode::immediate);
+      if (!tx)
+        return std::move(tx).err();
+      {
+        // Expired tokens are never found again; dropping them at each login
+        // keeps the table bounded without a separate sweeper.
+        auto st = db_.prepared("DELETE FROM tokens WHERE expires_at <= ?");
+        if (!st)
+          return std::move(st).err();
+        (*st)->bind(1, now);
+        if (auto r = run(**st, "create_token: purge expired"); !r)
+          return r;
+      }
+      auto st = db_.prepared("INSERT INTO tokens (token_hash, user_id, "
+                             "created_at, expires_at) VALUES (?, ?, ?, ?)");
+      if (!st)
+        return std::move(st).err();
+      (*st)
+          ->bind(1, token_hash)
+          .bind(2, user_id)
+          .bind(3, now)
+          .bind(4, expires_at);
+      const int rc = (*st)->step();
+      if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return domain::not_found("user " + std::to_string(user_id) +
+                                 " not found");
+      if (rc != SQLITE_DONE)
+        return sqlite::failure("create_token", (*st)->error_message());
+      return tx->commit();
+    });
+  }
+
+  result<std::optional<domain::user>>
+  find_token_user(const std::string& token_hash,
+                  const std::string& now) override {
+    return guarded(
+        "find_token_user", [&]() -> result<std::optional<domain::user>> {
+          // RFC 3339 UTC strings of one fixed format compare
+          // like the instants they name.
+          auto st =
+              db_.prepared("SELECT u.id, u.username FROM tokens t JOIN users u "
+                           "ON u.id = t.user_id WHERE t.token_hash = ? AND "
+                           "t.expires_at > ?");
+          if (!st)
+            return std::move(st).err();
+          (*st)->bind(1, token_hash).bind(2, now);
+          auto row = next_row(**st, "find_token_user");
+          if (!row)
+            return std::move(row).err();
+          if (!*row)
+            return std::optional<domain::user>{};
+          return std::optional<domain::user>{
+              domain::user{(*st)->column_int64(0), (*st)->column_text(1)}};
+        });
+  }
+
+  result<bool> delete_token(const std::string& token_hash) override {
+    return guarded("delete_token", [&]() -> result<bool> {
+      auto st = db_.prepared("DELETE FROM tokens WHERE token_hash = ?");
+      if (!st)
+        return std::move(st).err();
+      (*st)->bind(1, token_hash);
+      if (auto r = run(**st, "delete_token"); !r)
+        return std::move(r).err();
+      return db_.changes() > 0;
+    });
+  }
+
+  // -- boards -----------------------------------------------------------------
+
+  result<domain::board_page> list_boards(std::int64_t creator_id, int limit,
+                                         std::int64_t after) override {
+    return guarded("list_boards", [&]() -> result<domain::board_page> {
+      domain::board_page page;
+      if (limit <= 0)
+        return page;
+      const std::int64_t below =
+          after > 0 ? after : std::numeric_limits<std::int64_t>::max();
+      // One row more than asked tells whether another page exists.
+      const std::int64_t fetch = static_cast<std::int64_t>(limit) + 1;
+      // Two statements rather than one with "? = 0 OR ...": each then walks
+      // its own index (rowid, or boards_creator) newest first and stops.
+      auto st =
+          creator_id != 0
+              ? db_.prepared("SELECT " DOTS_BOARD_COLUMNS
+                             "WHERE b.creator_id = ?1 AND b.id < ?2 "
+                             "ORDER BY b.id DESC LIMIT ?3")
+              : db_.prepared("SELECT " DOTS_BOARD_COLUMNS "WHERE b.id < ?2 "
+                             "ORDER BY b.id DESC LIMIT ?3");
+      if (!st)
+        return std::move(st).err();
+      if (creator_id != 0)
+        (*st)->bind(1, creator_id);
+      (*st)->bind(2, below).bind(3, fetch);
+      for (;;) {
+        auto row = next_row(**st, "list_boards");
+        if (!row)
+          return std::move(row).err();
+        if (!*row)
+          break;
+        if (page.boards.size() == static_cast<std::size_t>(limit)) {
+          page.next = page.boards.back().id;
+          break;
+        }
+        auto b = read_board(**st);
+        if (!b)
+          return std::move(b).err();
+        page.boards.push_back(std::move(b).value());
+      }
+      return page;
+    });
+  }
+
+  result<domain::board> get_board(std::int64_t id) override {
+    return guarded("get_board", [&] { return load_board(id); });
+  }
+
+  result<change<domain::board>> create_board(std::int64_t creator_id,
+                                             const domain::board_draft& draft,
+                                             const std::string& now) override {
+    return guarded("create_board", [&]() -> result<change<domain::board>> {
+      auto tx = transaction::begin(db_, transaction::mode::immediate);
+      if (!tx)
+        return std::move(tx).err();
+      std::int64_t id = 0;
+      {
+        auto st = db_.prepared(
+            "INSERT INTO boards (name, rows, cols, dots, creator_id, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!st)
+          return std::move(st).err();
+        (*st)
+            ->bind(1, draft.name)
+            .bind(2, draft.rows)
+            .bind(3, draft.cols)
+            .bind(4, encode_dots(draft.dots))
+            .bind(5, creator_id)
+            .bind(6, now)
+            .bind(7, now);
+        const int rc = (*st)->step();
+        if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+          return domain::not_found("user " + std::to_string(creator_id) +
+                                   " not found");
+        if (rc != SQLITE_DONE)
+          return sqlite::failure("create_board", (*st)->error_message());
+        id = db_.last_insert_rowid();
+      }
+      // Read back through the same query as get_board, so that the event and
+      // the returned board are exactly what later reads will see.
+      auto b = load_board(id);
+      if (!b)
+        return std::move(b).err();
+      auto ev = append_event(
+          domain::board_event(domain::event_type::new_board, *b), &now);
+      if (!ev)
+        return std::move(ev).err();
+      if (auto r = tx->commit(); !r)
+        return std::move(r).err();
+      return change<domain::board>{std::move(b).value(), std::move(ev).value()};
+    });
+  }
+
+  result<change<domain::board>> update_board(std::int64_t id,
+                                             const domain::board_draft& draft,
+                                             const std::string& now) override {
+    return guarded("update_board", [&]() -> result<change<domain::board>> {
+      auto tx = transaction::begin(db_, transaction::mode::immediate);
+      if (!tx)
+        return std::move(tx).err();
+      {
+        auto st = db_.prepared("UPDATE boards SET name = ?, rows = ?, "
+                               "cols = ?, dots = ?, updated_at = ? "
+                               "WHERE id = ?");
+        if (!st)
+          return std::move(st).err();
+        (*st)
+            ->bind(1, draft.name)
+            .bind(2, draft.rows)
+            .bind(3, draft.cols)
+            .bind(4, encode_dots(draft.dots))
+            .bind(5, now)
+            .bind(6, id);
+        if (auto r = run(**st, "update_board"); !r)
+          return std::move(r).err();
+        if (db_.changes() == 0)
+          return board_not_found(id);
+      }
+      auto b = load_board(id);
+      if (!b)
+        return std::move(b).err();
+      auto ev = append_event(
+          domain::board_event(domain::event_type::board_updated, *b), &now);
+      if (!ev)
+        return std::move(ev).err();
+      if (auto r = tx->commit(); !r)
+        return std::move(r).err();
+      return change<domain::board>{std::move(b).value(), std::move(ev).value()};
+    });
+  }
+
+  result<change<domain::board>> delete_board(std::int64_t id) override {
+    return guarded("delete_board", [&]() -> result<change<domain::board>> {
+      auto tx = transaction::begin(db_, transaction::mode::immediate);
+      if (!tx)
+        return std::move(tx).err();
+      // The event describes the board as it was, so read it first.
+      auto b = load_board(id);
+      if (!b)
+        return std::move(b).err();
+      {
+        // Its paths go with it: ON DELETE CASCADE (foreign_keys is on).
+        auto st = db_.prepared("DELETE FROM boards WHERE id = ?");
+        if (!st)
+          return std::move(st).err();
+        (*st)->bind(1, id);
+        if (auto r = run(**st, "delete_board"); !r)
+          return std::move(r).err();
+      }
+      // The interface passes no `now` here: the log's own clock stamps it.
+      auto ev = append_event(
+          domain::board_event(domain::event_type::board_deleted, *b), nullptr);
+      if (!ev)
+        return std::move(ev).err();
+      if (auto r = tx->commit(); !r)
+        return std::move(r).err();
+      return change<domain::board>{std::move(b).value(), std::move(ev).value()};
+    });
+  }
+
+  // -- paths ------------------------------------------------------------------
+
+  result<domain::path> get_path(std::int64_t board_id,
+                                std::int64_t user_id) override {
+    return guarded("get_path", [&]() -> result<domain::path> {
+      auto p = load_path(board_id, user_id);
+      if (!p)
+        return std::move(p).err();
+      if (!*p)
+        return path_not_found(board_id, user_id);
+      return std::move(**p);
+    });
+  }
+
+  result<saved_path> save_path(std::int64_t board_id, std::int64_t user_id,
+                               const std::vector<domain::segment>& segs,
+                               bool complete, const std::string& now) override {
+    return guarded("save_path", [&]() -> result<saved_path> {
+      // Immediate: the existence check and the write below must see the same
+      // state, or two saves of one user could both take the insert branch.
+      auto tx = transaction::begin(db_, transaction::mode::immediate);
+      if (!tx)
+        return std::move(tx).err();
+      auto b = load_board(board_id);
+      if (!b)
+        return std::move(b).err();
+      auto existing = path_id(board_id, user_id);
+      if (!existing)
+        return std::move(existing).err();
+      const bool created = *existing == 0;
+      const std::string encoded = encode_segments(segs);
+      if (created) {
+        auto st = db_.prepared(
+            "INSERT INTO paths (board_id, user_id, segments, complete, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
+        if (!st)
+          return std::move(st).err();
+        (*st)
+            ->bind(1, board_id)
+            .bind(2, user_id)
+            .bind(3, encoded)
+            .bind(4, complete ? 1 : 0)
+            .bind(5, now)
+            .bind(6, now);
+        const int rc = (*st)->step();
+        if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+          return domain::not_found("user " + std::to_string(user_id) +
+                                   " not found");
+        if (rc != SQLITE_DONE)
+          return sqlite::failure("save_path", (*st)->error_message());
+      } else {
+        auto st = db_.prepared("UPDATE paths SET segments = ?, complete = ?, "
+                               "updated_at = ? WHERE id = ?");
+        if (!st)
+          return std::move(st).err();
+        (*st)
+            ->bind(1, encoded)
+            .bind(2, complete ? 1 : 0)
+            .bind(3, now)
+            .bind(4, *existing);
+        if (auto r = run(**st, "save_path"); !r)
+          return std::move(r).err();
+      }
+      auto p = load_path(board_id, user_id);
+      if (!p)
+        return std::move(p).err();
+      if (!*p) // just written in this transaction: cannot be missing
+        return domain::internal_error("save_path: path vanished");
+      auto ev = append_event(
+          domain::path_event(created ? domain::event_type::new_path
+                                     : domain::event_type::path_updated,
+                             *b, **p),
+          &now);
+      if (!ev)
+        return std::move(ev).err();
+      if (auto r = tx->commit(); !r)
+        return std::move(r).err();
+      return saved_path{std::move(**p), created, std::move(ev).value()};
+    });
+  }
+
+  result<unit> delete_path(std::int64_t board_id,
+                           std::int64_t user_id) override {
+    return guarded("delete_path", [&]() -> result<unit> {
+      auto st =
+          db_.prepared("DELETE FROM paths WHERE board_id = ? AND user_id = ?");
+      if (!st)
+        return std::move(st).err();
+      (*st)->bind(1, board_id).bind(2, user_id);
+      if (auto r = run(**st, "delete_path"); !r)
+        return r;
+      if (db_.changes() == 0)
+        return path_not_found(board_id, user_id);
+      return unit{};
+    });
+  }
+
+  // -- event log --------------------------------------------------------------
+
+  result<event_slice> events_after(std::int64_t after_id, int limit) override {
+    return guarded("events_after", [&]() -> result<event_slice> {
+      // One read transaction: the rows, the oldest and the newest id come
+      // from the same snapshot even while other connections append.
+      auto tx = transaction::begin(db_, transaction::mode::deferred);
+      if (!tx)
+        return std::move(tx).err();
+      event_slice slice;
+      if (limit > 0) {
+        auto st = db_.prepared("SELECT id, type, board_id, data FROM events "
+                               "WHERE id > ? ORDER BY id LIMIT ?");
+        if (!st)
+          return std::move(st).err();
+        (*st)->bind(1, after_id).bind(2, limit);
+        for (;;) {
+          auto row = next_row(**st, "events_after");
+          if (!row)
+            return std::move(row).err();
+          if (!*row)
+            break;
+          domain::event ev;
+          ev.id = (*st)->column_int64(0);
+          const auto name = (*st)->column_text(1);
+          auto type = domain::event_type_from_name(name);
+          if (!type)
+            return domain::internal_error("event " + std::to_string(ev.id) +
+                                          ": unknown type \"" + name + "\"");
+          ev.type = *type;
+          ev.board_id = (*st)->column_int64(2);
+          ev.data = (*st)->column_text(3);
+          slice.events.push_back(std::move(ev));
+        }
+      }
+      {
+        auto st = db_.prepared("SELECT min(id) FROM events");
+        if (!st)
+          return std::move(st).err();
+        auto row = next_row(**st, "events_after: oldest");
+        if (!row)
+          return std::move(row).err();
+        slice.oldest_id =
+            *row && !(*st)->is_null(0) ? (*st)->column_int64(0) : 0;
+      }
+      {
+        // sqlite_sequence keeps the newest id ever assigned, so trimming
+        // the whole log does not make ids look reusable.
+        auto st = db_.prepared(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'events'");
+        if (!st)
+          return std::move(st).err();
+        auto row = next_row(**st, "events_after: latest");
+        if (!row)
+          return std::move(row).err();
+        slice.latest_id = *row ? (*st)->column_int64(0) : 0;
+      }
+      if (auto r = tx->commit(); !r)
+        return std::move(r).err();
+      return slice;
+    });
+  }
+
+  result<unit> trim_events(std::int64_t keep) override {
+    return guarded("trim_events", [&]() -> result<unit> {
+      if (keep < 0)
+        return domain::internal_error("trim_events: negative keep");
+      if (keep == 0) {
+        auto st = db_.prepared("DELETE FROM events");
+        if (!st)
+          return std::move(st).err();
+        return run(**st, "trim_events");
+      }
+      // The keep-th newest id is the oldest that stays; with fewer rows the
+      // subquery is NULL and the comparison deletes nothing.
+      auto st = db_.prepared("DELETE FROM events WHERE id < (SELECT id FROM "
+                             "events ORDER BY id DESC LIMIT 1 OFFSET ?)");
+      if (!st)
+        return std::move(st).err();
+      (*st)->bind(1, keep - 1);
+      return run(**st, "trim_events");
+    });
+  }
+
+private:
+  static error path_not_found(std::int64_t board_id, std::int64_t user_id) {
+    return domain::not_found("no path of user " + std::to_string(user_id) +
+                             " on board " + std::to_string(board_id));
+  }
+
+  result<domain::board> load_board(std::int64_t id) {
+    auto st = db_.prepared("SELECT " DOTS_BOARD_COLUMNS "WHERE b.id = ?");
+    if (!st)
+      return std::move(st).err();
+    (*st)->bind(1, id);
+    auto row = next_row(**st, "get_board");
+    if (!row)
+      return std::move(row).err();
+    if (!*row)
+      return board_not_found(id);
+    return read_board(**st);
+  }
+
+  result<std::optional<domain::path>> load_path(std::int64_t board_id,
+                                                std::int64_t user_id) {
+    auto st = db_.prepared("SELECT " DOTS_PATH_COLUMNS
+                           "WHERE p.board_id = ? AND p.user_id = ?");
+    if (!st)
+      return std::move(st).err();
+    (*st)->bind(1, board_id).bind(2, user_id);
+    auto row = next_row(**st, "get_path");
+    if (!row)
+      return std::move(row).err();
+    if (!*row)
+      return std::optional<domain::path>{};
+    auto p = read_path(**st);
+    if (!p)
+      return std::move(p).err();
+    return std::optional<domain::path>{std::move(p).value()};
+  }
+
+  /// The id of a user's path on a board; 0 when none.
+  result<std::int64_t> path_id(std::int64_t board_id, std::int64_t user_id) {
+    auto st =
+        db_.prepared("SELECT id FROM paths WHERE board_id = ? AND user_id = ?");
+    if (!st)
+      return std::move(st).err();
+    (*st)->bind(1, board_id).bind(2, user_id);
+    auto row = next_row(**st, "save_path: lookup");
+    if (!row)
+      return std::move(row).err();
+    return *row ? (*st)->column_int64(0) : std::int64_t{0};
+  }
+
+  /// Appends an event inside the caller's transaction and returns it with
+  /// its id. `now` null: stamped by SQLite's clock.
+  result<domain::event> append_event(domain::event ev, const std::string* now) {
+    auto st = db_.prepared("INSERT INTO events (type, board_id, data, "
+                           "created_at) VALUES (?, ?, ?, coalesce(?, "
+                           "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
+    if (!st)
+      return std::move(st).err();
+    (*st)
+        ->bind(1, domain::event_name(ev.type))
+        .bind(2, ev.board_id)
+        .bind(3, ev.data);
+    if (now)
+      (*st)->bind(4, *now);
+    else
+      (*st)->bind_null(4);
+    if (auto r = run(**st, "append event"); !r)
+      return std::move(r).err();
+    ev.id = db_.last_insert_rowid();
+    return ev;
+  }
+
+  connection db_;
+};
+
+#undef DOTS_BOARD_COLUMNS
+#undef DOTS_PATH_COLUMNS
+
+/// Switches the file to WAL (a no-op once it is: the mode is persistent).
+result<unit> enable_wal(connection& db) {
+  // Switching from the rollback journal needs an exclusive lock, and SQLite
+  // answers SQLITE_BUSY at once, without the busy handler, when two
+  // connections that both hold a shared lock want it: exactly what happens
+  // when two persistence actors open a new file together. So retry here, for
+  // as long as the busy timeout would have waited.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(busy_timeout_ms);
+  for (;;) {
+    auto r = db.exec("PRAGMA journal_mode = WAL");
+    if (r || sqlite3_errcode(db.handle()) != SQLITE_BUSY ||
+        std::chrono::steady_clock::now() >= deadline)
+      return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+} // namespace
+
+result<std::unique_ptr<store>>
+open_sqlite_store(const std::filesystem::path& file) {
+  return guarded("open", [&]() -> result<std::unique_ptr<store>> {
+    if (file.has_parent_path()) {
+      std::error_code ec;
+      std::filesystem::create_directories(file.parent_path(), ec);
+      if (ec)
+        return sqlite::failure("create folder " + file.parent_path().string(),
+                               ec.message());
+    }
+    auto db = connection::open(file.string(),
+                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                   SQLITE_OPEN_NOMUTEX,
+                               busy_timeout_ms);
+    if (!db)
+      return std::move(db).err();
+    // WAL lets the other connections read while one writes; NORMAL is
+    // durable across process crashes in WAL mode, and foreign keys are off
+    // by default in SQLite and must be asked for on every connection.
+    if (auto r = enable_wal(*db); !r)
+      return r.err();
+    if (auto r = db->exec("PRAGMA synchronous = NORMAL;"
+                          "PRAGMA foreign_keys = ON;");
+        !r)
+      return std::move(r).err();
+    if (auto r = sqlite::migrate(*db); !r)
+      return std::move(r).err();
+    return std::unique_ptr<store>(
+        std::make_unique<sqlite_store>(std::move(db).value()));
+  });
+}
+
+} // namespace dots::storage

@@ -1,0 +1,228 @@
+#include "storage/sqlite_schema.hpp"
+#include "storage/sqlite_store.hpp"
+#include "storage/storage_fixture.hpp"
+
+#include <atomic>
+#include <gtest/gtest.h>
+#include <thread>
+#include <vector>
+
+namespace dots::storage {
+namespace {
+
+using domain::error_kind;
+using test::raw_db;
+
+class SqliteSchema : public ::testing::Test {
+protected:
+  std::filesystem::path file() const { return dir_.path() / "dots.db"; }
+
+  /// A version-1 file as an older build left it, with a little of
+  /// everything in it.
+  void make_v1_file() {
+    raw_db raw(file());
+    ASSERT_TRUE(raw.exec(test::v1_schema));
+    ASSERT_TRUE(raw.exec(R"sql(
+      INSERT INTO users (id, username, username_key, password_hash, created_at)
+        VALUES (1, 'Alice', 'alice', 'hash-a', '2025-01-01T00:00:00Z'),
+               (2, 'bob', 'bob', 'hash-b', '2025-01-02T00:00:00Z');
+      INSERT INTO tokens VALUES
+        ('tok-a', 1, '2025-01-01T00:00:00Z', '2030-01-01T00:00:00Z');
+      INSERT INTO boards (id, name, rows, cols, dots, creator_id, created_at,
+                          updated_at)
+        VALUES (7, 'Stara plansza', 3, 3,
+                '[{"row":0,"col":0,"color":"#ff0000"},{"row":2,"col":2,"color":"#ff0000"}]',
+                1, '2025-01-03T00:00:00Z', '2025-01-04T00:00:00Z');
+      INSERT INTO paths (id, board_id, user_id, segments, complete, created_at,
+                         updated_at)
+        VALUES (3, 7, 2, '[{"color":"#ff0000","cells":[[0,0],[0,1]]}]', 0,
+                '2025-01-05T00:00:00Z', '2025-01-05T00:00:00Z');
+    )sql"));
+  }
+
+  test::temp_dir dir_;
+};
+
+TEST_F(SqliteSchema, MigrationsAreContiguousAndEndAtTheBuildVersion) {
+  const auto steps = sqlite::migrations();
+  ASSERT_GE(steps.size(), 2U);
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_EQ(steps[i].version, static_cast<int>(i) + 1);
+    EXPECT_FALSE(steps[i].name.empty());
+    EXPECT_FALSE(steps[i].script.empty());
+  }
+  EXPECT_EQ(steps.back().version, sqlite_schema_version());
+}
+
+TEST_F(SqliteSchema, FreshFileGetsTheCurrentSchema) {
+  {
+    auto s = open_sqlite_store(file());
+    ASSERT_TRUE(s) << s.err().message;
+  }
+  raw_db raw(file());
+  EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
+  for (const char* table : {"users", "tokens", "boards", "paths", "events"})
+    EXPECT_EQ(raw.int_value(std::string("SELECT count(*) FROM sqlite_schema "
+                                        "WHERE type = 'table' AND name = '") +
+                            table + "'"),
+              1)
+        << table;
+  EXPECT_EQ(raw.int_value("SELECT count(*) FROM sqlite_schema WHERE type = "
+                          "'index' AND name = 'events_board'"),
+            1);
+}
+
+TEST_F(SqliteSchema, ReopeningACurrentFileChangesNothing) {
+  for (int i = 0; i < 3; ++i) {
+    auto s = open_sqlite_store(file());
+    ASSERT_TRUE(s) << s.err().message;
+  }
+  raw_db raw(file());
+  EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
+}
+
+TEST_F(SqliteSchema, UpgradesAVersion1FileKeepingItsData) {
+  make_v1_file();
+  {
+    raw_db raw(file());
+    ASSERT_EQ(raw.int_value("PRAGMA user_version"), 1);
+    ASSERT_EQ(raw.int_value("SELECT count(*) FROM sqlite_schema WHERE name = "
+                            "'events'"),
+              0);
+  }
+
+  auto opened = open_sqlite_store(file());
+  ASSERT_TRUE(opened) << opened.err().message;
+  auto& db = **opened;
+  {
+    raw_db raw(file());
+    EXPECT_EQ(raw.int_value("PRAGMA user_version"), 2);
+    EXPECT_EQ(raw.count("events"), 0);
+  }
+
+  auto alice = db.find_account("ALICE");
+  ASSERT_TRUE(alice && alice->has_value());
+  EXPECT_EQ((*alice)->user, (domain::user{1, "Alice"}));
+  EXPECT_EQ((*alice)->password_hash, "hash-a");
+  auto token_user = db.find_token_user("tok-a", "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(token_user && token_user->has_value());
+  EXPECT_EQ((*token_user)->id, 1);
+
+  auto board = db.get_board(7);
+  ASSERT_TRUE(board) << board.err().message;
+  EXPECT_EQ(board->name, "Stara plansza");
+  EXPECT_EQ(board->rows, 3);
+  EXPECT_EQ(board->creator_username, "Alice");
+  EXPECT_EQ(board->dots,
+            (std::vector<domain::dot>{{0, 0, "#ff0000"}, {2, 2, "#ff0000"}}));
+  EXPECT_EQ(board->updated_at, "2025-01-04T00:00:00Z");
+
+  auto path = db.get_path(7, 2);
+  ASSERT_TRUE(path) << path.err().message;
+  EXPECT_EQ(path->id, 3);
+  EXPECT_EQ(path->user_username, "bob");
+  ASSERT_EQ(path->segments.size(), 1U);
+  EXPECT_EQ(path->segments[0].cells,
+            (std::vector<domain::cell>{{0, 0}, {0, 1}}));
+
+  // The upgraded file works as a new one: an old path's next save is an
+  // update, new boards continue the old ids, and the log starts at 1.
+  auto saved = db.save_path(7, 2, {{"#ff0000", {{0, 0}}}}, false,
+                            "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(saved) << saved.err().message;
+  EXPECT_FALSE(saved->created);
+  EXPECT_EQ(saved->event.id, 1);
+  auto fresh = db.create_board(2, test::sample_draft(), "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(fresh) << fresh.err().message;
+  EXPECT_GT(fresh->value.id, 7);
+  EXPECT_EQ(fresh->event.id, 2);
+}
+
+TEST_F(SqliteSchema, RefusesAFileNewerThanTheBuild) {
+  {
+    raw_db raw(file());
+    ASSERT_TRUE(raw.exec("CREATE TABLE future (x); PRAGMA user_version = 99;"));
+  }
+  auto s = open_sqlite_store(file());
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.err().kind, error_kind::internal);
+  EXPECT_EQ(s.err().code, "schema_too_new");
+  EXPECT_NE(s.err().message.find("99"), std::string::npos) << s.err().message;
+  // The file is left as it was.
+  raw_db raw(file());
+  EXPECT_EQ(raw.int_value("PRAGMA user_version"), 99);
+  EXPECT_EQ(raw.int_value("SELECT count(*) FROM sqlite_schema WHERE name = "
+                          "'users'"),
+            0);
+}
+
+TEST_F(SqliteSchema, AFailedStepRollsBackAndKeepsTheOldVersion) {
+  make_v1_file();
+  {
+    // Someone's stray table makes step 2 fail half-way.
+    raw_db raw(file());
+    ASSERT_TRUE(raw.exec("CREATE TABLE stray (x);"
+                         "CREATE INDEX events_board ON stray (x);"));
+  }
+  auto s = open_sqlite_store(file());
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.err().kind, error_kind::internal);
+  EXPECT_NE(s.err().message.find("v2"), std::string::npos) << s.err().message;
+  raw_db raw(file());
+  EXPECT_EQ(raw.int_value("PRAGMA user_version"), 1);
+  // Not even the statements before the failing one remain.
+  EXPECT_EQ(raw.int_value("SELECT count(*) FROM sqlite_schema WHERE name = "
+                          "'events'"),
+            0);
+  EXPECT_EQ(raw.count("boards"), 1);
+}
+
+TEST_F(SqliteSchema, ConcurrentOpenersOfAFreshFileBothSucceed) {
+  constexpr int openers = 4;
+  std::atomic<int> ready{0};
+  std::vector<std::string> failures(openers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < openers; ++i)
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < openers)
+        std::this_thread::yield(); // start together
+      auto s = open_sqlite_store(file());
+      if (!s)
+        failures[i] = s.err().message;
+    });
+  for (auto& t : threads)
+    t.join();
+  for (const auto& f : failures)
+    EXPECT_EQ(f, "");
+  raw_db raw(file());
+  EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
+}
+
+TEST_F(SqliteSchema, ConcurrentOpenersOfAnOldFileMigrateItOnce) {
+  make_v1_file();
+  constexpr int openers = 4;
+  std::atomic<int> ready{0};
+  std::vector<std::string> failures(openers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < openers; ++i)
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < openers)
+        std::this_thread::yield();
+      auto s = open_sqlite_store(file());
+      if (!s)
+        failures[i] = s.err().message;
+    });
+  for (auto& t : threads)
+    t.join();
+  for (const auto& f : failures)
+    EXPECT_EQ(f, "");
+  raw_db raw(file());
+  EXPECT_EQ(raw.int_value("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.count("boards"), 1);
+  EXPECT_EQ(raw.count("events"), 0);
+}
+
+} // namespace
+} // namespace dots::storage
