@@ -1,0 +1,44 @@
+#pragma once
+
+#include "actors/messages.hpp"
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+// Every actor of the server and what it answers, in one place.
+
+namespace dots::actors {
+
+/// Accounts, passwords and session tokens; owns one database connection.
+using accounts_actor = caf::typed_actor<
+    caf::replies_to<register_user>::with<domain::result<domain::user>>,
+    caf::replies_to<login>::with<domain::result<session_token>>,
+    caf::replies_to<logout>::with<domain::result<domain::unit>>,
+    caf::replies_to<authenticate>::with<domain::result<domain::user>>>;
+
+/// Boards; owns one database connection and reports every committed change
+/// to the notifier.
+using boards_actor = caf::typed_actor<
+    caf::replies_to<list_boards>::with<domain::result<domain::board_page>>,
+    caf::replies_to<get_board>::with<domain::result<domain::board>>,
+    caf::replies_to<create_board>::with<domain::result<domain::board>>,
+    caf::replies_to<update_board>::with<domain::result<domain::board>>,
+    caf::replies_to<delete_board>::with<domain::result<domain::unit>>>;
+
+/// Users' paths; owns one database connection and reports every committed
+/// save to the notifier.
+using paths_actor = caf::typed_actor<
+    caf::replies_to<get_path>::with<domain::result<domain::path>>,
+    caf::replies_to<save_path>::with<domain::result<path_saved>>,
+    caf::replies_to<delete_path>::with<domain::result<domain::unit>>>;
+
+/// Turns committed changes into SSE frames, encoded once, and hands them to
+/// every stream; answers replays from the retained log.
+using notifier_actor = caf::typed_actor<
+    caf::reacts_to<board_created>, caf::reacts_to<board_updated>,
+    caf::reacts_to<board_deleted>, caf::reacts_to<path_created>,
+    caf::reacts_to<path_updated>, caf::reacts_to<keepalive_tick>,
+    caf::reacts_to<gap_check>, caf::replies_to<replay>::with<replay_frames>>;
+
+} // namespace dots::actors

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "actors/spawn.hpp"
+#include "util/log.hpp"
+
+#include <cstdint>
+
+namespace dots::actors {
+
+/// Keeps the event log near its retention limit. Trimming after every write
+/// would double the write cost, so it runs once per `every` events; the log
+/// may hold up to `every` extra rows meanwhile, which replays tolerate.
+class log_trimmer {
+public:
+  explicit log_trimmer(retention_config cfg)
+      : cfg_(cfg) {}
+
+  void after_write(storage::store& store, std::int64_t event_id) {
+    if (event_id % every != 0)
+      return;
+    if (auto done = store.trim_events(cfg_.events); !done)
+      log::warn("cannot trim the event log: ", done.err().message);
+  }
+
+  static constexpr std::int64_t every = 64;
+
+private:
+  retention_config cfg_;
+};
+
+} // namespace dots::actors

@@ -1,0 +1,24 @@
+#include "app/options.hpp"
+#include "app/server.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto opts = dots::app::parse_options(
+      args, [](const char* name) { return std::getenv(name); });
+  if (!opts) {
+    std::cerr << "dots-server: " << opts.err().message << '\n';
+    return 2;
+  }
+  if (opts->help) {
+    std::cout << dots::app::usage();
+    return 0;
+  }
+  if (opts->version) {
+    std::cout << "dots-server " << DOTS_VERSION << '\n';
+    return 0;
+  }
+  return dots::app::run_server(*opts);
+}

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "domain/error.hpp"
+#include "util/log.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dots::app {
+
+/// Everything dots-server can be told, with its defaults.
+struct options {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8000;
+  std::string db = "./data/dots.db";
+  unsigned threads = 0; ///< 0: one per core
+  log::level log_level = log::level::info;
+  std::string web_dir; ///< empty: ./web/dist when it exists
+  unsigned keepalive_seconds = 15;
+  std::int64_t event_retention = 10000;
+  std::size_t max_streams = 0; ///< 0: just below the descriptor limit
+  std::size_t stream_queue_frames = 256;
+  std::size_t stream_queue_bytes = 256 * 1024;
+  int login_limit = 10;
+  unsigned request_timeout_seconds = 30;
+  bool help = false;
+  bool version = false;
+};
+
+/// Reads options from the command line (`--name value` or `--name=value`)
+/// over the environment (`DOTS_NAME`), over the defaults. Errors name the
+/// option and say what is expected.
+domain::result<options>
+parse_options(const std::vector<std::string>& args,
+              const std::function<const char*(const char*)>& getenv);
+
+/// The --help text.
+std::string usage();
+
+} // namespace dots::app

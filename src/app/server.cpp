@@ -1,0 +1,252 @@
+#include "app/server.hpp"
+
+#include "actors/spawn.hpp"
+#include "http/context.hpp"
+#include "http/listener.hpp"
+#include "http/shard.hpp"
+#include "security/credentials.hpp"
+#include "storage/sqlite_store.hpp"
+#include "util/log.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <sys/resource.h>
+#include <thread>
+
+namespace dots::app {
+
+namespace {
+
+using http::net::ip::tcp;
+
+/// Raises the soft descriptor limit to the hard one (streams are sockets)
+/// and returns it.
+std::size_t raise_descriptor_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    auto wanted = lim;
+    wanted.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &wanted) == 0)
+      lim = wanted;
+  }
+  return lim.rlim_cur == RLIM_INFINITY ? 1'000'000
+                                       : static_cast<std::size_t>(lim.rlim_cur);
+}
+
+/// The stream cap: the descriptors minus a reserve for the database, the
+/// listener and ordinary HTTP connections, so ordinary requests keep working
+/// when the streams are at their cap.
+std::size_t default_max_streams(std::size_t descriptors) {
+  constexpr std::size_t reserve = 500;
+  return descriptors > 2 * reserve ? descriptors - reserve : descriptors / 2;
+}
+
+std::optional<tcp::endpoint> resolve(const std::string& host,
+                                     std::uint16_t port) {
+  http::net::io_context io;
+  tcp::resolver resolver{io};
+  boost::system::error_code ec;
+  auto results =
+      resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
+  if (ec || results.empty())
+    return std::nullopt;
+  return results.begin()->endpoint();
+}
+
+std::string url_of(const tcp::endpoint& ep) {
+  auto addr = ep.address();
+  auto host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+  return "http://" + host + ":" + std::to_string(ep.port()) + "/";
+}
+
+std::filesystem::path web_dir_of(const options& opts) {
+  if (!opts.web_dir.empty())
+    return opts.web_dir;
+  std::filesystem::path fallback{"web/dist"};
+  std::error_code ec;
+  return std::filesystem::exists(fallback / "index.html", ec)
+             ? fallback
+             : std::filesystem::path{};
+}
+
+using store_ptr = std::shared_ptr<storage::store>;
+
+std::optional<store_ptr> open_store(const std::string& file) {
+  auto s = storage::open_sqlite_store(file);
+  if (!s) {
+    log::error("cannot open the database ", file, ": ", s.err().message);
+    return std::nullopt;
+  }
+  return store_ptr{std::move(*s)};
+}
+
+} // namespace
+
+int run_server(const options& opts) {
+  log::set_level(opts.log_level);
+  std::signal(SIGPIPE, SIG_IGN);
+  if (!security::init()) {
+    log::error("libsodium cannot be initialised");
+    return 1;
+  }
+  auto endpoint = resolve(opts.listen_host, opts.listen_port);
+  if (!endpoint) {
+    log::error("cannot resolve the listen address ", opts.listen_host);
+    return 1;
+  }
+
+  // -- database
+  // -----------------------------------------------------------------
+  log::info("opening database ", opts.db, " (schema version ",
+            storage::sqlite_schema_version(), ")");
+  auto bootstrap = open_store(opts.db);
+  if (!bootstrap)
+    return 1;
+  if (auto trimmed = (*bootstrap)->trim_events(opts.event_retention); !trimmed)
+    log::warn("cannot trim the event log: ", trimmed.err().message);
+  auto retained = (*bootstrap)
+                      ->events_after(0, static_cast<int>(std::min<std::int64_t>(
+                                            opts.event_retention, INT32_MAX)));
+  if (!retained) {
+    log::error("cannot read the event log: ", retained.err().message);
+    return 1;
+  }
+  log::info("event log: ", retained->events.size(),
+            " retained events, latest id ", retained->latest_id);
+  // One connection per persistence actor: SQLite serialises their writes
+  // and WAL lets them read meanwhile.
+  auto accounts_store = std::move(*bootstrap);
+  auto boards_store = open_store(opts.db);
+  auto paths_store = open_store(opts.db);
+  if (!boards_store || !paths_store)
+    return 1;
+
+  // -- actors and I/O
+  // -------------------------------------------------------------
+  caf::actor_system_config cfg;
+  // Two cores on the target machines: the I/O threads need them as much as
+  // the actors do.
+  cfg.set("scheduler.max-threads", 2);
+  caf::actor_system sys{cfg};
+  auto threads = opts.threads != 0
+                     ? opts.threads
+                     : std::max(1u, std::thread::hardware_concurrency());
+  auto descriptors = raise_descriptor_limit();
+  int exit_code = 0;
+  {
+    auto metrics = std::make_shared<server_metrics>();
+    http::stream_limits limits{opts.stream_queue_frames,
+                               opts.stream_queue_bytes};
+    std::vector<std::unique_ptr<http::shard>> shards;
+    std::vector<std::shared_ptr<actors::frame_sink>> sinks;
+    std::vector<std::shared_ptr<http::stream_hub>> hubs;
+    for (unsigned i = 0; i < threads; ++i) {
+      auto& s = shards.emplace_back(std::make_unique<http::shard>(i));
+      s->hub = std::make_shared<http::stream_hub>(s->io(), limits);
+      sinks.push_back(s->hub);
+      hubs.push_back(s->hub);
+    }
+    actors::notifier_config ncfg;
+    ncfg.retention = static_cast<std::size_t>(opts.event_retention);
+    ncfg.metrics = metrics;
+    auto notifier = actors::spawn_notifier(sys, std::move(sinks),
+                                           std::move(retained->events),
+                                           retained->latest_id, ncfg);
+    actors::retention_config rcfg{opts.event_retention};
+    auto accounts = actors::spawn_accounts(
+        sys, std::move(accounts_store),
+        actors::accounts_config{opts.login_limit, std::chrono::hours{24 * 30}});
+    auto boards =
+        actors::spawn_boards(sys, std::move(*boards_store), notifier, rcfg);
+    auto paths =
+        actors::spawn_paths(sys, std::move(*paths_store), notifier, rcfg);
+    auto timer = actors::spawn_timer(
+        sys, notifier, std::chrono::seconds{opts.keepalive_seconds});
+
+    http::app_context ctx{sys, accounts, boards, paths, notifier, metrics};
+    ctx.limits.request_timeout =
+        std::chrono::seconds{opts.request_timeout_seconds};
+    ctx.streams.max_streams = opts.max_streams != 0
+                                  ? opts.max_streams
+                                  : default_max_streams(descriptors);
+    ctx.web_dir = web_dir_of(opts);
+    ctx.hubs = std::move(hubs);
+
+    std::unique_ptr<http::listener> listener;
+    try {
+      listener = std::make_unique<http::listener>(ctx, shards, *endpoint);
+    } catch (const boost::system::system_error& e) {
+      log::error("cannot listen on ", opts.listen_host, ":", opts.listen_port,
+                 ": ", e.code().message());
+      exit_code = 1;
+    }
+    if (listener) {
+      // Signals are caught from here on, before any thread could take one.
+      http::net::io_context control;
+      http::net::signal_set signals{control, SIGINT, SIGTERM};
+      signals.async_wait([](const boost::system::error_code&, int sig) {
+        log::info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                  "; shutting down");
+      });
+      for (auto& s : shards)
+        s->start();
+      listener->start();
+      ctx.ready = true;
+      log::info(threads, " I/O threads, up to ", ctx.streams.max_streams,
+                " streams, keep-alive every ", opts.keepalive_seconds, " s",
+                ctx.web_dir.empty()
+                    ? ", no browser app (web/dist not built)"
+                    : ", browser app from " + ctx.web_dir.string());
+      std::cout << "Dots listening on " << url_of(listener->local_endpoint())
+                << std::endl;
+      control.run();
+
+      // -- shutdown
+      // -------------------------------------------------------------
+      ctx.ready = false;
+      ctx.draining = true;
+      listener->stop();
+      for (auto& s : shards)
+        http::net::post(s->io(), [&s = *s] {
+          s.hub->close_all();
+          s.close_idle();
+        });
+      auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::seconds{5};
+      auto busy = [&] {
+        std::size_t n = 0;
+        for (auto& s : shards)
+          n += s->sessions.load();
+        return n;
+      };
+      while (busy() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+      if (auto left = busy(); left > 0)
+        log::warn(left,
+                  " connections still open at the deadline; closing them");
+    }
+    for (auto& s : shards)
+      s->stop();
+    for (auto& s : shards)
+      s->join();
+    // The actors close their database connections as they exit.
+    for (auto a : {caf::actor_cast<caf::actor>(timer),
+                   caf::actor_cast<caf::actor>(accounts),
+                   caf::actor_cast<caf::actor>(boards),
+                   caf::actor_cast<caf::actor>(paths),
+                   caf::actor_cast<caf::actor>(notifier)})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+  }
+  if (exit_code == 0)
+    log::info("stopped; database closed");
+  return exit_code;
+}
+
+} // namespace dots::app

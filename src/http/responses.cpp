@@ -1,0 +1,73 @@
+#include "http/responses.hpp"
+
+#include "domain/json.hpp"
+
+namespace dots::http {
+
+using domain::error_kind;
+
+bhttp::status status_of(error_kind kind) {
+  switch (kind) {
+  case error_kind::invalid:
+    return bhttp::status::bad_request;
+  case error_kind::unauthenticated:
+    return bhttp::status::unauthorized;
+  case error_kind::forbidden:
+    return bhttp::status::forbidden;
+  case error_kind::not_found:
+    return bhttp::status::not_found;
+  case error_kind::conflict:
+    return bhttp::status::conflict;
+  case error_kind::too_large:
+    return bhttp::status::payload_too_large;
+  case error_kind::unsupported_type:
+    return bhttp::status::unsupported_media_type;
+  case error_kind::rate_limited:
+    return bhttp::status::too_many_requests;
+  case error_kind::unavailable:
+    return bhttp::status::service_unavailable;
+  case error_kind::internal:
+    return bhttp::status::internal_server_error;
+  }
+  return bhttp::status::internal_server_error;
+}
+
+response json_response(const request& req, bhttp::status status,
+                       const boost::json::value& body) {
+  response res{status, req.version()};
+  res.set(bhttp::field::server, "dots");
+  res.set(bhttp::field::content_type, "application/json");
+  res.set(bhttp::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = domain::serialize(body);
+  res.prepare_payload();
+  return res;
+}
+
+response error_response(const request& req, const domain::error& err) {
+  auto res = json_response(req, status_of(err.kind), domain::to_json(err));
+  switch (err.kind) {
+  case error_kind::unauthenticated:
+    res.set(bhttp::field::www_authenticate, "Bearer");
+    break;
+  case error_kind::rate_limited:
+    res.set(bhttp::field::retry_after, "60");
+    break;
+  case error_kind::unavailable:
+    res.set(bhttp::field::retry_after, "5");
+    break;
+  default:
+    break;
+  }
+  return res;
+}
+
+response empty_response(const request& req, bhttp::status status) {
+  response res{status, req.version()};
+  res.set(bhttp::field::server, "dots");
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
+}
+
+} // namespace dots::http

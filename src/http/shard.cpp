@@ -1,0 +1,52 @@
+#include "http/shard.hpp"
+
+#include "util/log.hpp"
+
+namespace dots::http {
+
+shard::shard(std::size_t index)
+    : index_(index)
+    , work_(net::make_work_guard(io_)) {}
+
+void shard::start() {
+  thread_ = std::thread{[this] {
+    // Handlers do not throw: sessions catch their own exceptions. A stray
+    // one is logged and the loop goes on, so one bad connection cannot take
+    // the thread's other connections down.
+    for (;;) {
+      try {
+        io_.run();
+        return;
+      } catch (const std::exception& e) {
+        log::error("shard ", index_, ": ", e.what());
+      }
+    }
+  }};
+}
+
+void shard::stop() {
+  work_.reset();
+  io_.stop();
+}
+
+void shard::join() {
+  if (thread_.joinable())
+    thread_.join();
+}
+
+shard::idle_mark::idle_mark(shard& s, beast::tcp_stream& stream)
+    : shard_(s)
+    , it_(s.idle_.insert(s.idle_.end(), &stream)) {}
+
+shard::idle_mark::~idle_mark() {
+  shard_.idle_.erase(it_);
+}
+
+void shard::close_idle() {
+  for (auto* stream : idle_) {
+    beast::error_code ec;
+    stream->socket().close(ec);
+  }
+}
+
+} // namespace dots::http

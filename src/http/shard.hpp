@@ -1,0 +1,64 @@
+#pragma once
+
+#include "http/net.hpp"
+#include "http/stream_hub.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <thread>
+
+namespace dots::http {
+
+/// One I/O thread and everything that lives on it: an io_context run by
+/// exactly one thread, so the connections of a shard need no strands and no
+/// locks. Connections are spread over the shards at accept time.
+class shard {
+public:
+  explicit shard(std::size_t index);
+  shard(const shard&) = delete;
+  shard& operator=(const shard&) = delete;
+
+  std::size_t index() const noexcept { return index_; }
+  net::io_context& io() noexcept { return io_; }
+
+  /// Runs the io_context on a new thread until stop().
+  void start();
+  void stop();
+  void join();
+
+  /// Marks a session's stream as waiting for a request while it lives, so
+  /// that shutdown can end the wait instead of waiting out the timeout.
+  /// Used on the shard's own thread only.
+  class idle_mark {
+  public:
+    idle_mark(shard& s, beast::tcp_stream& stream);
+    ~idle_mark();
+    idle_mark(const idle_mark&) = delete;
+    idle_mark& operator=(const idle_mark&) = delete;
+
+  private:
+    shard& shard_;
+    std::list<beast::tcp_stream*>::iterator it_;
+  };
+
+  /// Closes every connection that is waiting for a request. On this
+  /// shard's thread (post it).
+  void close_idle();
+
+  /// HTTP sessions alive on this shard (read from any thread).
+  std::atomic<std::size_t> sessions{0};
+
+  /// The notification streams of this shard.
+  std::shared_ptr<stream_hub> hub;
+
+private:
+  std::size_t index_;
+  net::io_context io_{1};
+  net::executor_work_guard<net::io_context::executor_type> work_;
+  std::thread thread_;
+  std::list<beast::tcp_stream*> idle_;
+};
+
+} // namespace dots::http

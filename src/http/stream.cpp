@@ -1,0 +1,194 @@
+#include "http/stream.hpp"
+
+#include "actors/ask.hpp"
+#include "domain/sse.hpp"
+#include "http/responses.hpp"
+#include "util/log.hpp"
+
+#include <charconv>
+
+namespace dots::http {
+
+namespace {
+
+using domain::error;
+using domain::error_kind;
+
+error bad_query(std::string message, std::string field) {
+  return error{error_kind::invalid, "invalid_query", std::move(message),
+               std::move(field)};
+}
+
+std::optional<std::int64_t> parse_event_id(std::string_view text) {
+  std::int64_t value = -1;
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
+    return std::nullopt;
+  return value;
+}
+
+/// Writes a whole buffer sequence; false when the client is gone.
+template <class Buffers>
+net::awaitable<bool> write_all(tcp::socket& socket, const Buffers& buffers) {
+  auto [ec, n] = co_await net::async_write(socket, buffers,
+                                           net::as_tuple(net::use_awaitable));
+  co_return !ec;
+}
+
+/// Sends the replayed frames that pass the filter, many per write.
+net::awaitable<bool> send_replay(sse_stream& s,
+                                 const std::vector<domain::frame_ptr>& frames) {
+  constexpr std::size_t batch = 64;
+  std::vector<net::const_buffer> buffers;
+  buffers.reserve(batch);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    if (s.filter().passes(*frames[i]))
+      buffers.push_back(net::buffer(frames[i]->bytes));
+    if (buffers.size() == batch ||
+        (i + 1 == frames.size() && !buffers.empty())) {
+      if (!co_await write_all(s.socket(), buffers))
+        co_return false;
+      buffers.clear();
+    }
+  }
+  co_return true;
+}
+
+/// Ends a request that cannot become a stream.
+net::awaitable<void> refuse(app_context& ctx, beast::tcp_stream& stream,
+                            const request& req, const error& err) {
+  auto res = error_response(req, err);
+  res.keep_alive(false);
+  ctx.metrics->count_response(res.result_int());
+  stream.expires_after(std::chrono::seconds{5});
+  co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+/// Counts the stream among the open ones for as long as it lives.
+struct open_stream_count {
+  explicit open_stream_count(server_metrics& m)
+      : m_(m) {
+    m_.open_streams.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~open_stream_count() {
+    m_.open_streams.fetch_sub(1, std::memory_order_relaxed);
+  }
+  server_metrics& m_;
+};
+
+} // namespace
+
+domain::result<stream_request> parse_stream_request(const request& req,
+                                                    std::string_view query) {
+  stream_request out;
+  auto params = parse_query(query);
+  if (!params)
+    return bad_query("the query string is malformed", "");
+  if (auto it = params->find("events"); it != params->end()) {
+    out.filter.types = 0;
+    std::string_view names = it->second;
+    while (true) {
+      auto comma = names.find(',');
+      auto name = names.substr(0, comma);
+      auto type = domain::event_type_from_name(name);
+      if (!type)
+        return bad_query("unknown event name '" + std::string{name} +
+                             "' (known: newBoard, newPath, boardUpdated, "
+                             "boardDeleted, pathUpdated)",
+                         "events");
+      out.filter.types |= 1u << static_cast<unsigned>(*type);
+      if (comma == std::string_view::npos)
+        break;
+      names.remove_prefix(comma + 1);
+    }
+  }
+  if (auto it = params->find("board"); it != params->end()) {
+    auto id = parse_id(it->second);
+    if (!id)
+      return bad_query("board must be a board id", "board");
+    out.filter.board_id = *id;
+  }
+  if (auto it = params->find("lastEventId"); it != params->end()) {
+    out.last_event_id = parse_event_id(it->second);
+    if (!out.last_event_id)
+      return bad_query("lastEventId must be an event id", "lastEventId");
+  }
+  if (auto it = req.find("Last-Event-ID"); it != req.end()) {
+    // EventSource echoes the last id it saw; anything else is ignored
+    // rather than refused, so a client with a stale value still connects.
+    if (auto id = parse_event_id(it->value()))
+      out.last_event_id = id;
+  }
+  return out;
+}
+
+net::awaitable<void> run_stream(app_context& ctx, shard& home,
+                                beast::tcp_stream stream,
+                                beast::flat_buffer buffer, request req,
+                                route r) {
+  auto asked = parse_stream_request(req, r.query);
+  if (!asked) {
+    co_await refuse(ctx, stream, req, asked.err());
+    co_return;
+  }
+  auto& metrics = *ctx.metrics;
+  if (ctx.draining.load(std::memory_order_relaxed) ||
+      metrics.open_streams.load(std::memory_order_relaxed) >=
+          static_cast<std::int64_t>(ctx.streams.max_streams)) {
+    metrics.streams_refused.fetch_add(1, std::memory_order_relaxed);
+    co_await refuse(ctx, stream, req,
+                    error{error_kind::unavailable,
+                          "at_capacity",
+                          "the server holds as many streams as it can; "
+                          "retry later",
+                          {}});
+    co_return;
+  }
+  open_stream_count counted{metrics};
+  // Nothing of the request is needed past this point: an idle stream keeps
+  // only its socket and its small stream object.
+  buffer = beast::flat_buffer{};
+  auto s = std::make_shared<sse_stream>(stream.release_socket(), asked->filter,
+                                        *home.hub);
+  req = request{};
+  // Registered before the replay is read, so that no frame published in
+  // between is missed; go_live() drops the ones the replay repeats.
+  home.hub->add(s.get());
+  const auto head = std::string{"HTTP/1.1 200 OK\r\n"
+                                "Server: dots\r\n"
+                                "Content-Type: text/event-stream\r\n"
+                                "Cache-Control: no-cache\r\n"
+                                "X-Accel-Buffering: no\r\n"
+                                "\r\n"} +
+                    domain::encode_sse_retry(ctx.streams.retry);
+  metrics.count_response(200);
+  bool ok = co_await write_all(s->socket(), net::buffer(head));
+  std::int64_t replayed = 0;
+  if (ok && asked->last_event_id) {
+    auto ask = actors::replay{*asked->last_event_id};
+    auto frames = co_await actors::ask<actors::replay_frames>(
+        ctx.sys, ctx.notifier, std::move(ask));
+    if (frames) {
+      ok = co_await send_replay(*s, frames->frames);
+      replayed = frames->last_id;
+    } else {
+      // Without the replay the client would silently miss events: end the
+      // stream so that it retries.
+      ok = false;
+    }
+  }
+  if (ok && !s->closed()) {
+    s->go_live(replayed);
+    // The client sends nothing on a stream: readability means it closed.
+    // Our own close (too slow, shutdown) ends this wait too.
+    co_await s->socket().async_wait(tcp::socket::wait_read,
+                                    net::as_tuple(net::use_awaitable));
+  }
+  s->close();
+  home.hub->remove(s.get());
+}
+
+} // namespace dots::http
