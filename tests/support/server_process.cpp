@@ -1,0 +1,131 @@
+#include "support/server_process.hpp"
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <random>
+#include <signal.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace dots::test {
+
+temp_dir::temp_dir() {
+  std::random_device rd;
+  auto base = std::filesystem::temp_directory_path();
+  for (;;) {
+    auto p = base / ("dots-test-" + std::to_string(rd()));
+    if (std::filesystem::create_directory(p)) {
+      path_ = p;
+      return;
+    }
+  }
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string server_binary() {
+  const char* bin = std::getenv("DOTS_SERVER");
+  return bin != nullptr ? bin : DOTS_SERVER_PATH;
+}
+
+server_process::server_process(std::filesystem::path db,
+                               std::vector<std::string> extra,
+                               std::string listen) {
+  log_file_ = db.parent_path() / ("server-" + std::to_string(::getpid()) + "-"
+                                  + std::to_string(std::random_device{}())
+                                  + ".log");
+  int out[2];
+  if (::pipe(out) != 0)
+    throw std::runtime_error("pipe failed");
+  std::vector<std::string> args{server_binary(), "--listen", listen, "--db",
+                                db.string(),     "--log-level", "info"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    int err = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (err >= 0)
+      ::dup2(err, STDERR_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  // Read the first stdout line: "Dots listening on http://HOST:PORT/".
+  std::string line;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  while (line.find('\n') == std::string::npos
+         && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{out[0], POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0)
+      continue;
+    char buf[256];
+    auto n = ::read(out[0], buf, sizeof(buf));
+    if (n <= 0)
+      break;
+    line.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(out[0]);
+  auto at = line.find("http://");
+  if (at == std::string::npos) {
+    stop(SIGKILL);
+    throw std::runtime_error("dots-server did not start: " + line + "\n"
+                             + log());
+  }
+  auto url = line.substr(at, line.find('\n', at) - at);
+  if (!url.empty() && url.back() == '/')
+    url.pop_back();
+  base_url_ = url;
+  address_ = url.substr(std::string{"http://"}.size());
+}
+
+server_process::~server_process() {
+  if (pid_ > 0)
+    stop(SIGKILL);
+}
+
+int server_process::stop(int sig, std::chrono::milliseconds timeout) {
+  if (pid_ <= 0)
+    return -1;
+  ::kill(pid_, sig);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  for (;;) {
+    auto r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_)
+      break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  pid_ = -1;
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+std::string server_process::log() const {
+  std::ifstream in{log_file_};
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+} // namespace dots::test
