@@ -56,9 +56,11 @@ accounts_impl(accounts_actor::stateful_pointer<accounts_state> self,
                 msg.client, security::rate_limiter::clock::now(), retry))
           return error{error_kind::rate_limited,
                        "too_many_attempts",
-                       "too many login attempts; try again in " +
+                       "too many login attempts from this address; try again "
+                       "in " +
                            std::to_string(retry.count()) + " s",
-                       {}};
+                       {},
+                       static_cast<unsigned>(retry.count())};
         auto acc = st.store->find_account(msg.username);
         if (!acc)
           return std::move(acc).err();

@@ -43,14 +43,18 @@ void ask_once(caf::event_based_actor* self, Handle dest, Request req,
 
 /// Sends `req` to `dest` and awaits the reply; nullopt when the actor did
 /// not answer (timed out, gone, or the system is shutting down).
+///
+/// Not a coroutine, and everything reaches the initiation by pointer: GCC
+/// 12 mis-copies strings in by-value coroutine parameters and in
+/// temporaries of co_await expressions (asio#1007 and kin). The caller
+/// keeps `dest` and `req` alive until the co_await completes, which named
+/// locals of the awaiting coroutine do.
 template <class Reply, class Handle, class Request>
-boost::asio::awaitable<std::optional<Reply>> ask(caf::actor_system& sys,
-                                                 Handle dest, Request req) {
+boost::asio::awaitable<std::optional<Reply>>
+ask(caf::actor_system& sys, const Handle& dest, const Request& req) {
   namespace net = boost::asio;
-  // Named before the co_await, and handing the handle and request as
-  // initiation arguments: GCC 12 destroys the captures of a lambda written
-  // inside a co_await expression twice (asio#1007).
-  auto initiation = [&sys](auto handler, Handle dest, Request req) {
+  auto initiation = [](auto handler, caf::actor_system* sys, const Handle* dest,
+                       const Request* req) {
     using handler_type = decltype(handler);
     auto ex = net::get_associated_executor(handler);
     auto slot =
@@ -64,13 +68,12 @@ boost::asio::awaitable<std::optional<Reply>> ask(caf::actor_system& sys,
         std::move(h)(std::move(reply));
       });
     };
-    sys.spawn(detail::ask_once<Reply, Handle, Request, decltype(deliver)>,
-              std::move(dest), std::move(req), std::move(deliver));
+    sys->spawn(detail::ask_once<Reply, Handle, Request, decltype(deliver)>,
+               *dest, *req, std::move(deliver));
   };
-  co_return co_await net::async_initiate<const net::use_awaitable_t<>,
-                                         void(std::optional<Reply>)>(
-      std::move(initiation), net::use_awaitable, std::move(dest),
-      std::move(req));
+  return net::async_initiate<const net::use_awaitable_t<>,
+                             void(std::optional<Reply>)>(
+      initiation, net::use_awaitable, &sys, &dest, &req);
 }
 
 } // namespace dots::actors

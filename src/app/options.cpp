@@ -182,16 +182,21 @@ std::string usage() {
          "with an embedded SQLite database.\n\nOptions (each also read from "
          "the environment variable shown):\n";
   for (auto& s : specs()) {
-    std::string left = std::string{"  --"} + s.name + " " + s.arg;
-    out << left;
-    if (left.size() < 30)
-      out << std::string(30 - left.size(), ' ');
-    else
-      out << "\n" << std::string(30, ' ');
-    out << s.help << "  [" << s.env << "]\n";
+    out << "  --" << s.name << ' ' << s.arg << '\n';
+    // Word-wrapped under the option, with its variable at the end.
+    std::istringstream words{std::string{s.help} + " [" + s.env + "]"};
+    std::string word, line;
+    while (words >> word) {
+      if (!line.empty() && line.size() + word.size() + 1 > 70) {
+        out << "      " << line << '\n';
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + word;
+    }
+    out << "      " << line << '\n';
   }
-  out << "  -h, --help                  show this help and exit\n"
-         "      --version               print the version and exit\n\n"
+  out << "  -h, --help\n      show this help and exit\n"
+         "  --version\n      print the version and exit\n\n"
          "SIGINT or SIGTERM stops the server cleanly: it stops accepting, "
          "ends the streams,\nfinishes requests in flight, closes the "
          "database and exits 0.\n";

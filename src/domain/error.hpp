@@ -28,6 +28,9 @@ struct error {
   std::string code;
   std::string message;
   std::string field; ///< empty when no single field is at fault
+  /// When to try again, in seconds, for rate_limited and unavailable
+  /// (0: the HTTP layer's default).
+  unsigned retry_after = 0;
 
   friend bool operator==(const error&, const error&) = default;
 };

@@ -26,9 +26,9 @@ error failure(error_kind kind, std::string code, std::string message,
 /// Callers build the request as a named local first: GCC 12 mis-copies
 /// temporaries with strings that are made inside a co_await expression.
 template <class T, class Handle, class Request>
-net::awaitable<result<T>> call(app_context& ctx, Handle dest, Request req) {
-  auto reply =
-      co_await actors::ask<result<T>>(ctx.sys, std::move(dest), std::move(req));
+net::awaitable<result<T>> call(app_context& ctx, const Handle& dest,
+                               const Request& req) {
+  auto reply = co_await actors::ask<result<T>>(ctx.sys, dest, req);
   if (!reply)
     co_return failure(error_kind::unavailable, "unavailable",
                       "the server is busy or shutting down; try again");
@@ -46,7 +46,7 @@ net::awaitable<result<domain::user>> caller(app_context& ctx,
                       "a cookie-authenticated request must come from this "
                       "site (Origin does not match Host)");
   auto ask = actors::authenticate{presented->token};
-  co_return co_await call<domain::user>(ctx, ctx.accounts, std::move(ask));
+  co_return co_await call<domain::user>(ctx, ctx.accounts, ask);
 }
 
 /// The JSON body of an unsafe request: 415 unless it is application/json.
@@ -73,7 +73,7 @@ net::awaitable<response> register_user(app_context& ctx, const request& req) {
     co_return error_response(req, pw.err());
   auto ask =
       actors::register_user{std::move(*name), std::move(creds->password)};
-  auto u = co_await call<domain::user>(ctx, ctx.accounts, std::move(ask));
+  auto u = co_await call<domain::user>(ctx, ctx.accounts, ask);
   if (!u)
     co_return error_response(req, u.err());
   co_return json_response(req, bhttp::status::created, domain::to_json(*u));
@@ -89,8 +89,7 @@ net::awaitable<response> login(app_context& ctx, const request& req,
     co_return error_response(req, creds.err());
   auto ask = actors::login{std::move(creds->username),
                            std::move(creds->password), client};
-  auto session =
-      co_await call<actors::session_token>(ctx, ctx.accounts, std::move(ask));
+  auto session = co_await call<actors::session_token>(ctx, ctx.accounts, ask);
   if (!session)
     co_return error_response(req, session.err());
   json::object out;
@@ -107,7 +106,7 @@ net::awaitable<response> logout(app_context& ctx, const request& req) {
     co_return error_response(req, u.err());
   auto presented = find_credentials(req);
   auto ask = actors::logout{std::move(presented->token)};
-  auto done = co_await call<domain::unit>(ctx, ctx.accounts, std::move(ask));
+  auto done = co_await call<domain::unit>(ctx, ctx.accounts, ask);
   if (!done)
     co_return error_response(req, done.err());
   auto res = empty_response(req, bhttp::status::no_content);
@@ -169,8 +168,7 @@ net::awaitable<response> list_boards(app_context& ctx, const request& req,
     q->creator_id = u->id;
   }
   auto ask = *q;
-  auto page =
-      co_await call<domain::board_page>(ctx, ctx.boards, std::move(ask));
+  auto page = co_await call<domain::board_page>(ctx, ctx.boards, ask);
   if (!page)
     co_return error_response(req, page.err());
   co_return json_response(req, bhttp::status::ok, domain::to_json(*page));
@@ -195,7 +193,7 @@ net::awaitable<response> create_board(app_context& ctx, const request& req) {
   if (!draft)
     co_return error_response(req, draft.err());
   auto ask = actors::create_board{*u, std::move(*draft)};
-  auto b = co_await call<domain::board>(ctx, ctx.boards, std::move(ask));
+  auto b = co_await call<domain::board>(ctx, ctx.boards, ask);
   if (!b)
     co_return error_response(req, b.err());
   auto res = json_response(req, bhttp::status::created, domain::to_json(*b));
@@ -207,7 +205,7 @@ net::awaitable<response> board(app_context& ctx, const request& req,
                                const route& r) {
   if (req.method() == bhttp::verb::get) {
     auto ask = actors::get_board{r.board_id};
-    auto b = co_await call<domain::board>(ctx, ctx.boards, std::move(ask));
+    auto b = co_await call<domain::board>(ctx, ctx.boards, ask);
     if (!b)
       co_return error_response(req, b.err());
     co_return json_response(req, bhttp::status::ok, domain::to_json(*b));
@@ -217,7 +215,7 @@ net::awaitable<response> board(app_context& ctx, const request& req,
     co_return error_response(req, u.err());
   if (req.method() == bhttp::verb::delete_) {
     auto ask = actors::delete_board{*u, r.board_id};
-    auto done = co_await call<domain::unit>(ctx, ctx.boards, std::move(ask));
+    auto done = co_await call<domain::unit>(ctx, ctx.boards, ask);
     if (!done)
       co_return error_response(req, done.err());
     co_return empty_response(req, bhttp::status::no_content);
@@ -226,7 +224,7 @@ net::awaitable<response> board(app_context& ctx, const request& req,
   if (!draft)
     co_return error_response(req, draft.err());
   auto ask = actors::update_board{*u, r.board_id, std::move(*draft)};
-  auto b = co_await call<domain::board>(ctx, ctx.boards, std::move(ask));
+  auto b = co_await call<domain::board>(ctx, ctx.boards, ask);
   if (!b)
     co_return error_response(req, b.err());
   co_return json_response(req, bhttp::status::ok, domain::to_json(*b));
@@ -241,14 +239,14 @@ net::awaitable<response> board_path(app_context& ctx, const request& req,
     co_return error_response(req, u.err());
   if (req.method() == bhttp::verb::get) {
     auto ask = actors::get_path{*u, r.board_id};
-    auto p = co_await call<domain::path>(ctx, ctx.paths, std::move(ask));
+    auto p = co_await call<domain::path>(ctx, ctx.paths, ask);
     if (!p)
       co_return error_response(req, p.err());
     co_return json_response(req, bhttp::status::ok, domain::to_json(*p));
   }
   if (req.method() == bhttp::verb::delete_) {
     auto ask = actors::delete_path{*u, r.board_id};
-    auto done = co_await call<domain::unit>(ctx, ctx.paths, std::move(ask));
+    auto done = co_await call<domain::unit>(ctx, ctx.paths, ask);
     if (!done)
       co_return error_response(req, done.err());
     co_return empty_response(req, bhttp::status::no_content);
@@ -260,8 +258,7 @@ net::awaitable<response> board_path(app_context& ctx, const request& req,
   if (!segments)
     co_return error_response(req, segments.err());
   auto ask = actors::save_path{*u, r.board_id, std::move(*segments)};
-  auto saved =
-      co_await call<actors::path_saved>(ctx, ctx.paths, std::move(ask));
+  auto saved = co_await call<actors::path_saved>(ctx, ctx.paths, ask);
   if (!saved)
     co_return error_response(req, saved.err());
   co_return json_response(

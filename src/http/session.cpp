@@ -117,8 +117,7 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
     if (r.id == route_id::notifications && r.method_allowed &&
         req.method() == bhttp::verb::get) {
       stream.expires_never();
-      co_await run_stream(ctx, home, std::move(stream), std::move(buffer),
-                          std::move(req), r);
+      co_await run_stream(ctx, home, stream, buffer, req, r);
       co_return;
     }
     response res;

@@ -126,9 +126,9 @@ domain::result<stream_request> parse_stream_request(const request& req,
 }
 
 net::awaitable<void> run_stream(app_context& ctx, shard& home,
-                                beast::tcp_stream stream,
-                                beast::flat_buffer buffer, request req,
-                                route r) {
+                                beast::tcp_stream& stream,
+                                beast::flat_buffer& buffer, request& req,
+                                const route& r) {
   auto asked = parse_stream_request(req, r.query);
   if (!asked) {
     co_await refuse(ctx, stream, req, asked.err());
@@ -139,12 +139,12 @@ net::awaitable<void> run_stream(app_context& ctx, shard& home,
       metrics.open_streams.load(std::memory_order_relaxed) >=
           static_cast<std::int64_t>(ctx.streams.max_streams)) {
     metrics.streams_refused.fetch_add(1, std::memory_order_relaxed);
-    co_await refuse(ctx, stream, req,
-                    error{error_kind::unavailable,
-                          "at_capacity",
-                          "the server holds as many streams as it can; "
-                          "retry later",
-                          {}});
+    // A named local: GCC 12 mis-copies temporaries made in co_await.
+    const error full{error_kind::unavailable,
+                     "at_capacity",
+                     "the server holds as many streams as it can; retry later",
+                     {}};
+    co_await refuse(ctx, stream, req, full);
     co_return;
   }
   open_stream_count counted{metrics};
@@ -153,6 +153,7 @@ net::awaitable<void> run_stream(app_context& ctx, shard& home,
   buffer = beast::flat_buffer{};
   auto s = std::make_shared<sse_stream>(stream.release_socket(), asked->filter,
                                         *home.hub);
+  // The request's headers are not needed either.
   req = request{};
   // Registered before the replay is read, so that no frame published in
   // between is missed; go_live() drops the ones the replay repeats.
@@ -169,8 +170,8 @@ net::awaitable<void> run_stream(app_context& ctx, shard& home,
   std::int64_t replayed = 0;
   if (ok && asked->last_event_id) {
     auto ask = actors::replay{*asked->last_event_id};
-    auto frames = co_await actors::ask<actors::replay_frames>(
-        ctx.sys, ctx.notifier, std::move(ask));
+    auto frames =
+        co_await actors::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
     if (frames) {
       ok = co_await send_replay(*s, frames->frames);
       replayed = frames->last_id;

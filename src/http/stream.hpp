@@ -27,9 +27,11 @@ domain::result<stream_request> parse_stream_request(const request& req,
 /// GET /sse/notifications/: checks filters and capacity, answers the
 /// headers and a retry hint at once, replays what the client missed (by
 /// Last-Event-ID) and then streams live frames until either side closes.
+/// `stream`, `buffer` and `req` are the HTTP session's, taken over (by
+/// reference: the session awaits this to the end).
 boost::asio::awaitable<void> run_stream(app_context& ctx, shard& home,
-                                        beast::tcp_stream stream,
-                                        beast::flat_buffer buffer, request req,
-                                        route r);
+                                        beast::tcp_stream& stream,
+                                        beast::flat_buffer& buffer,
+                                        request& req, const route& r);
 
 } // namespace dots::http

@@ -1,7 +1,5 @@
 #include "http/stream_hub.hpp"
 
-#include <algorithm>
-
 namespace dots::http {
 
 // -- sse_stream
@@ -156,14 +154,16 @@ void stream_hub::publish(domain::frame_ptr frame) {
 }
 
 void stream_hub::add(sse_stream* s) {
+  s->hub_slot_ = streams_.size();
   streams_.push_back(s);
 }
 
 void stream_hub::remove(sse_stream* s) {
-  auto it = std::find(streams_.begin(), streams_.end(), s);
-  if (it == streams_.end())
+  auto slot = s->hub_slot_;
+  if (slot >= streams_.size() || streams_[slot] != s)
     return;
-  *it = streams_.back();
+  streams_[slot] = streams_.back();
+  streams_[slot]->hub_slot_ = slot;
   streams_.pop_back();
 }
 

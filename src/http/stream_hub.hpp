@@ -59,6 +59,8 @@ public:
   void close();
 
 private:
+  friend class stream_hub;
+
   bool enqueue(const domain::frame_ptr& f);
   void write_queued();
   void on_written(const beast::error_code& ec, std::size_t bytes);
@@ -77,6 +79,8 @@ private:
   /// how much of the first one was already written.
   std::vector<domain::frame_ptr> in_flight_;
   std::size_t first_offset_ = 0;
+  /// Where the hub keeps this stream, for removal in constant time.
+  std::size_t hub_slot_ = 0;
 };
 
 /// The streams of one shard and the notifier's way in: each published frame

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Configures and builds Dots (server, tests, benchmarks) and the browser app.
+# Usage: scripts/build.sh [BUILD_DIR] [extra cmake arguments...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-"$root/build"}
+shift || true
+
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$root" -B "$build" -G Ninja -DDOTS_WERROR=ON "${launcher[@]}" "$@"
+# Two cores, and Beast/CAF translation units need about 1 GiB each.
+cmake --build "$build" --parallel "${DOTS_JOBS:-2}"

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and starts dots-server on its embedded
+# SQLite database (./data/dots.db). Extra arguments go to dots-server
+# (see --help), e.g. scripts/run.sh --listen 0.0.0.0:8000
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+DOTS_SKIP_BROWSER=1 "$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" "$root/build" -DDOTS_BUILD_TESTS=OFF -DDOTS_BUILD_BENCHMARKS=OFF
+exec "$root/build/src/app/dots-server" "$@"
