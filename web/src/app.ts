@@ -1,0 +1,53 @@
+// What every view gets: the signed-in user, the live connection, navigation.
+
+import { Emitter } from './emitter';
+import type { LiveConnection } from './live';
+import type { User } from './types';
+
+export interface View {
+  readonly el: HTMLElement;
+  /** The page title (without the app's name). */
+  title(): string;
+  /** Builds the view's DOM again from its state, e.g. after a language change. */
+  render(): void;
+  /** Drops listeners and timers; the element is about to leave the page. */
+  destroy(): void;
+}
+
+export class App {
+  readonly userChanges = new Emitter<User | null>();
+  private user: User | null = null;
+  private pendingFlash: string | null = null;
+
+  constructor(readonly live: LiveConnection) {}
+
+  get me(): User | null {
+    return this.user;
+  }
+
+  get username(): string | null {
+    return this.user?.username ?? null;
+  }
+
+  setUser(user: User | null): void {
+    this.user = user;
+    this.userChanges.emit(user);
+  }
+
+  navigate(hash: string): void {
+    if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+    else location.hash = hash;
+  }
+
+  /** A message for the next view to show (e.g. "Board deleted." after the
+   * editor sends the user back to the list). */
+  flash(message: string): void {
+    this.pendingFlash = message;
+  }
+
+  takeFlash(): string | null {
+    const message = this.pendingFlash;
+    this.pendingFlash = null;
+    return message;
+  }
+}
