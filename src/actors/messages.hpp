@@ -151,16 +151,19 @@ struct path_updated {
   domain::event event;
 };
 
-/// Ask the notifier for the retained frames after `after_id`.
+/// Ask the notifier for the retained frames after `after_id`; a negative
+/// `after_id` asks for none, only for the id of the newest published event.
 struct replay {
-  std::int64_t after_id = 0;
+  std::int64_t after_id = -1;
 };
 
 /// The answer to `replay`: the frames in id order, preceded by a reset frame
 /// when `after_id` is older than the oldest retained event.
 struct replay_frames {
   std::vector<domain::frame_ptr> frames;
-  std::int64_t last_id = 0; ///< id of the last frame, or after_id when none
+  /// The id the stream is now at: the last replayed frame's, else after_id,
+  /// or the newest published event's when after_id was negative.
+  std::int64_t last_id = 0;
 };
 
 /// The timer actor's tick that makes the notifier send keep-alives.

@@ -65,6 +65,10 @@ void drain_waiting(notifier_state& st) {
 
 replay_frames replay_after(const notifier_state& st, std::int64_t after_id) {
   replay_frames out;
+  if (after_id < 0) {
+    out.last_id = st.next_id - 1;
+    return out;
+  }
   out.last_id = after_id;
   if (st.ring.empty())
     return out;

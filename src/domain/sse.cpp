@@ -86,6 +86,13 @@ std::string encode_sse_retry(std::chrono::milliseconds delay) {
   return out;
 }
 
+std::string encode_sse_id(std::int64_t id) {
+  std::string out = "id: ";
+  append_int(out, id);
+  out.append("\n\n");
+  return out;
+}
+
 std::string encode_sse_comment(std::string_view text) {
   std::string out = ": ";
   append_single_line(out, text);

@@ -25,6 +25,11 @@ std::string encode_sse_control(std::string_view name, std::string_view data);
 /// A negative delay is sent as 0.
 std::string encode_sse_retry(std::chrono::milliseconds delay);
 
+/// `id: <id>\n\n`: a block with no data sets the client's last event id
+/// without firing an event, so a fresh stream can resume from where it
+/// started even if it drops before its first event.
+std::string encode_sse_id(std::int64_t id);
+
 /// `: <text>\n\n`; used for keep-alives. CR/LF in `text` are dropped.
 std::string encode_sse_comment(std::string_view text);
 

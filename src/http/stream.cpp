@@ -168,17 +168,23 @@ net::awaitable<void> run_stream(app_context& ctx, shard& home,
   metrics.count_response(200);
   bool ok = co_await write_all(s->socket(), net::buffer(head));
   std::int64_t replayed = 0;
-  if (ok && asked->last_event_id) {
-    auto ask = actors::replay{*asked->last_event_id};
-    auto frames =
-        co_await actors::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
-    if (frames) {
-      ok = co_await send_replay(*s, frames->frames);
-      replayed = frames->last_id;
-    } else {
+  if (ok) {
+    // Also asked by fresh streams: their opening `id:` line makes a client
+    // that drops before its first event resume from here, not miss events.
+    auto ask = actors::replay{asked->last_event_id.value_or(-1)};
+    auto frames = co_await actors::ask<actors::replay_frames>(
+      ctx.sys, ctx.notifier, ask);
+    if (!frames) {
       // Without the replay the client would silently miss events: end the
       // stream so that it retries.
       ok = false;
+    } else if (asked->last_event_id) {
+      ok = co_await send_replay(*s, frames->frames);
+      replayed = frames->last_id;
+    } else {
+      replayed = frames->last_id;
+      const auto opening = domain::encode_sse_id(replayed);
+      ok = co_await write_all(s->socket(), net::buffer(opening));
     }
   }
   if (ok && !s->closed()) {
