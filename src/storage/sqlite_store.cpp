@@ -342,6 +342,20 @@ public:
       auto tx = transaction::begin(db_, transaction::mode::immediate);
       if (!tx)
         return std::move(tx).err();
+      auto old = load_board(id);
+      if (!old)
+        return std::move(old).err();
+      if (old->rows != draft.rows || old->cols != draft.cols
+          || old->dots != draft.dots) {
+        // Saved paths were drawn on the old grid and dots: they would break
+        // the path rules (and `complete` would lie), so they go.
+        auto st = db_.prepared("DELETE FROM paths WHERE board_id = ?");
+        if (!st)
+          return std::move(st).err();
+        (*st)->bind(1, id);
+        if (auto r = run(**st, "update_board"); !r)
+          return std::move(r).err();
+      }
       {
         auto st = db_.prepared("UPDATE boards SET name = ?, rows = ?, "
                                "cols = ?, dots = ?, updated_at = ? "

@@ -93,8 +93,10 @@ public:
   create_board(std::int64_t creator_id, const domain::board_draft& draft,
                const std::string& now) = 0;
 
-  /// Replaces name, size and dots; writes a boardUpdated event. The caller
-  /// has checked ownership. `not_found` when the board is gone.
+  /// Replaces name, size and dots; writes a boardUpdated event. When the
+  /// size or the dots change, the board's saved paths are deleted (they no
+  /// longer fit it). The caller has checked ownership. `not_found` when the
+  /// board is gone.
   virtual result<change<domain::board>>
   update_board(std::int64_t id, const domain::board_draft& draft,
                const std::string& now) = 0;
