@@ -54,6 +54,17 @@ std::string peer_address(const tcp::socket& socket) {
   return ec ? std::string{"unknown"} : ep.address().to_string();
 }
 
+/// Logs how a detached coroutine ended, if by an exception.
+void log_failure(std::exception_ptr e) {
+  if (!e)
+    return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    log::warn("stream ended: ", x.what());
+  }
+}
+
 /// Gives the client a moment to read a final error response: closing with
 /// unread request bytes pending would reset the connection and lose it.
 net::awaitable<void> linger_close(beast::tcp_stream& stream) {
@@ -114,14 +125,19 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
     }
     auto req = parser.release();
     auto r = match_route(req.method(), req.target());
+    response res;
     if (r.id == route_id::notifications && r.method_allowed &&
         req.method() == bhttp::verb::get) {
-      stream.expires_never();
-      co_await run_stream(ctx, home, stream, buffer, req, r);
-      co_return;
-    }
-    response res;
-    if (r.id == route_id::static_file && r.method_allowed)
+      auto admitted = admit_stream(ctx, req, r.query);
+      if (admitted) {
+        net::co_spawn(home.io(),
+                      run_stream(ctx, home, stream.release_socket(), *admitted),
+                      log_failure);
+        co_return;
+      }
+      res = error_response(req, admitted.err());
+      res.keep_alive(false);
+    } else if (r.id == route_id::static_file && r.method_allowed)
       res = serve_static(ctx, req, r);
     else if (r.id == route_id::metrics && r.method_allowed)
       res = metrics_page(ctx, req);

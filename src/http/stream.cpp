@@ -55,27 +55,13 @@ net::awaitable<bool> send_replay(sse_stream& s,
   co_return true;
 }
 
-/// Ends a request that cannot become a stream.
-net::awaitable<void> refuse(app_context& ctx, beast::tcp_stream& stream,
-                            const request& req, const error& err) {
-  auto res = error_response(req, err);
-  res.keep_alive(false);
-  ctx.metrics->count_response(res.result_int());
-  stream.expires_after(std::chrono::seconds{5});
-  co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
-  beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-}
-
-/// Counts the stream among the open ones for as long as it lives.
-struct open_stream_count {
-  explicit open_stream_count(server_metrics& m)
-      : m_(m) {
-    m_.open_streams.fetch_add(1, std::memory_order_relaxed);
-  }
-  ~open_stream_count() {
-    m_.open_streams.fetch_sub(1, std::memory_order_relaxed);
-  }
+/// Gives the stream's slot back when the stream ends.
+struct stream_slot {
+  explicit stream_slot(server_metrics& m)
+      : m_(m) {}
+  ~stream_slot() { m_.open_streams.fetch_sub(1, std::memory_order_relaxed); }
+  stream_slot(const stream_slot&) = delete;
+  stream_slot& operator=(const stream_slot&) = delete;
   server_metrics& m_;
 };
 
@@ -125,36 +111,32 @@ domain::result<stream_request> parse_stream_request(const request& req,
   return out;
 }
 
-net::awaitable<void> run_stream(app_context& ctx, shard& home,
-                                beast::tcp_stream& stream,
-                                beast::flat_buffer& buffer, request& req,
-                                const route& r) {
-  auto asked = parse_stream_request(req, r.query);
-  if (!asked) {
-    co_await refuse(ctx, stream, req, asked.err());
-    co_return;
-  }
+domain::result<stream_request>
+admit_stream(app_context& ctx, const request& req, std::string_view query) {
+  auto asked = parse_stream_request(req, query);
+  if (!asked)
+    return asked;
   auto& metrics = *ctx.metrics;
+  // Taken first and given back when over: concurrent connects can never
+  // hold more than the cap between them.
+  auto before = metrics.open_streams.fetch_add(1, std::memory_order_relaxed);
   if (ctx.draining.load(std::memory_order_relaxed) ||
-      metrics.open_streams.load(std::memory_order_relaxed) >=
-          static_cast<std::int64_t>(ctx.streams.max_streams)) {
+      before >= static_cast<std::int64_t>(ctx.streams.max_streams)) {
+    metrics.open_streams.fetch_sub(1, std::memory_order_relaxed);
     metrics.streams_refused.fetch_add(1, std::memory_order_relaxed);
-    // A named local: GCC 12 mis-copies temporaries made in co_await.
-    const error full{error_kind::unavailable,
-                     "at_capacity",
-                     "the server holds as many streams as it can; retry later",
-                     {}};
-    co_await refuse(ctx, stream, req, full);
-    co_return;
+    return error{error_kind::unavailable,
+                 "at_capacity",
+                 "the server holds as many streams as it can; retry later",
+                 {}};
   }
-  open_stream_count counted{metrics};
-  // Nothing of the request is needed past this point: an idle stream keeps
-  // only its socket and its small stream object.
-  buffer = beast::flat_buffer{};
-  auto s = std::make_shared<sse_stream>(stream.release_socket(), asked->filter,
-                                        *home.hub);
-  // The request's headers are not needed either.
-  req = request{};
+  return asked;
+}
+
+net::awaitable<void> run_stream(app_context& ctx, shard& home,
+                                tcp::socket socket, stream_request asked) {
+  stream_slot slot{*ctx.metrics};
+  auto s =
+      std::make_shared<sse_stream>(std::move(socket), asked.filter, *home.hub);
   // Registered before the replay is read, so that no frame published in
   // between is missed; go_live() drops the ones the replay repeats.
   home.hub->add(s.get());
@@ -165,20 +147,20 @@ net::awaitable<void> run_stream(app_context& ctx, shard& home,
                                 "X-Accel-Buffering: no\r\n"
                                 "\r\n"} +
                     domain::encode_sse_retry(ctx.streams.retry);
-  metrics.count_response(200);
+  ctx.metrics->count_response(200);
   bool ok = co_await write_all(s->socket(), net::buffer(head));
   std::int64_t replayed = 0;
   if (ok) {
     // Also asked by fresh streams: their opening `id:` line makes a client
     // that drops before its first event resume from here, not miss events.
-    auto ask = actors::replay{asked->last_event_id.value_or(-1)};
-    auto frames = co_await actors::ask<actors::replay_frames>(
-      ctx.sys, ctx.notifier, ask);
+    auto ask = actors::replay{asked.last_event_id.value_or(-1)};
+    auto frames =
+        co_await actors::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
     if (!frames) {
       // Without the replay the client would silently miss events: end the
       // stream so that it retries.
       ok = false;
-    } else if (asked->last_event_id) {
+    } else if (asked.last_event_id) {
       ok = co_await send_replay(*s, frames->frames);
       replayed = frames->last_id;
     } else {

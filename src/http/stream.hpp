@@ -24,14 +24,19 @@ struct stream_request {
 domain::result<stream_request> parse_stream_request(const request& req,
                                                     std::string_view query);
 
-/// GET /sse/notifications/: checks filters and capacity, answers the
+/// Admits a stream: parses what the client asked and takes one of the
+/// `--max-streams` slots (counted in open_streams). The error to answer
+/// with otherwise: 400 for bad filters, 503 at capacity or when draining.
+domain::result<stream_request>
+admit_stream(app_context& ctx, const request& req, std::string_view query);
+
+/// Runs an admitted stream to its end and gives its slot back: answers the
 /// headers and a retry hint at once, replays what the client missed (by
 /// Last-Event-ID) and then streams live frames until either side closes.
-/// `stream`, `buffer` and `req` are the HTTP session's, taken over (by
-/// reference: the session awaits this to the end).
+/// Its own coroutine, started by the HTTP session, which then ends: an idle
+/// stream keeps nothing of the session (parser, buffers, timers).
 boost::asio::awaitable<void> run_stream(app_context& ctx, shard& home,
-                                        beast::tcp_stream& stream,
-                                        beast::flat_buffer& buffer,
-                                        request& req, const route& r);
+                                        tcp::socket socket,
+                                        stream_request asked);
 
 } // namespace dots::http
