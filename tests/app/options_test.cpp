@@ -1,0 +1,370 @@
+#include "app/options.hpp"
+
+#include <functional>
+#include <gtest/gtest.h>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dots::app {
+namespace {
+
+using args = std::vector<std::string>;
+using env_map = std::map<std::string, std::string>;
+
+/// parse_options over a fake environment that holds exactly `env`.
+domain::result<options> parse(const args& a, const env_map& env = {}) {
+  return parse_options(a, [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+
+/// The message of the error `a` (with `env`) must give; "" when it parsed.
+std::string error_of(const args& a, const env_map& env = {}) {
+  auto o = parse(a, env);
+  if (o)
+    return "";
+  EXPECT_EQ(o.err().kind, domain::error_kind::invalid);
+  EXPECT_EQ(o.err().code, "invalid_option");
+  return o.err().message;
+}
+
+/// One option, a valid value for it, and a check that the value landed.
+struct option_case {
+  std::string name;
+  std::string env;
+  std::string value;
+  std::function<void(const options&)> check;
+};
+
+std::vector<option_case> every_option() {
+  return {
+      {"listen", "DOTS_LISTEN", "0.0.0.0:9000",
+       [](const options& o) {
+         EXPECT_EQ(o.listen_host, "0.0.0.0");
+         EXPECT_EQ(o.listen_port, 9000);
+       }},
+      {"db", "DOTS_DB", "/tmp/elsewhere/x.db",
+       [](const options& o) {
+         EXPECT_EQ(o.db, "/tmp/elsewhere/x.db");
+       }},
+      {"threads", "DOTS_THREADS", "4",
+       [](const options& o) {
+         EXPECT_EQ(o.threads, 4u);
+       }},
+      {"log-level", "DOTS_LOG_LEVEL", "debug",
+       [](const options& o) {
+         EXPECT_EQ(o.log_level, log::level::debug);
+       }},
+      {"web-dir", "DOTS_WEB_DIR", "/srv/dots/web",
+       [](const options& o) {
+         EXPECT_EQ(o.web_dir, "/srv/dots/web");
+       }},
+      {"keepalive-seconds", "DOTS_KEEPALIVE_SECONDS", "5",
+       [](const options& o) {
+         EXPECT_EQ(o.keepalive_seconds, 5u);
+       }},
+      {"event-retention", "DOTS_EVENT_RETENTION", "500",
+       [](const options& o) {
+         EXPECT_EQ(o.event_retention, 500);
+       }},
+      {"max-streams", "DOTS_MAX_STREAMS", "1234",
+       [](const options& o) {
+         EXPECT_EQ(o.max_streams, 1234u);
+       }},
+      {"stream-queue-frames", "DOTS_STREAM_QUEUE_FRAMES", "32",
+       [](const options& o) {
+         EXPECT_EQ(o.stream_queue_frames, 32u);
+       }},
+      {"stream-queue-bytes", "DOTS_STREAM_QUEUE_BYTES", "65536",
+       [](const options& o) {
+         EXPECT_EQ(o.stream_queue_bytes, 65536u);
+       }},
+      {"login-limit", "DOTS_LOGIN_LIMIT", "3",
+       [](const options& o) {
+         EXPECT_EQ(o.login_limit, 3);
+       }},
+      {"request-timeout", "DOTS_REQUEST_TIMEOUT", "7",
+       [](const options& o) {
+         EXPECT_EQ(o.request_timeout_seconds, 7u);
+       }},
+  };
+}
+
+// -- defaults -----------------------------------------------------------------
+
+TEST(Options, Defaults) {
+  auto o = parse({});
+  ASSERT_TRUE(o) << o.err().message;
+  EXPECT_EQ(o->listen_host, "127.0.0.1");
+  EXPECT_EQ(o->listen_port, 8000);
+  EXPECT_EQ(o->db, "./data/dots.db");
+  EXPECT_EQ(o->threads, 0u);
+  EXPECT_EQ(o->log_level, log::level::info);
+  EXPECT_EQ(o->web_dir, "");
+  EXPECT_EQ(o->keepalive_seconds, 15u);
+  EXPECT_EQ(o->event_retention, 10000);
+  EXPECT_EQ(o->max_streams, 0u);
+  EXPECT_EQ(o->stream_queue_frames, 256u);
+  EXPECT_EQ(o->stream_queue_bytes, 256u * 1024u);
+  EXPECT_EQ(o->login_limit, 10);
+  EXPECT_EQ(o->request_timeout_seconds, 30u);
+  EXPECT_FALSE(o->help);
+  EXPECT_FALSE(o->version);
+}
+
+TEST(Options, UnrelatedAndEmptyEnvironmentIsIgnored) {
+  auto o = parse({}, {{"DOTS_THREADS", ""}, {"THREADS", "9"}, {"PATH", "/"}});
+  ASSERT_TRUE(o) << o.err().message;
+  EXPECT_EQ(o->threads, 0u);
+}
+
+// -- every option, three ways -------------------------------------------------
+
+TEST(Options, EveryOptionAsSeparateArgument) {
+  for (const auto& c : every_option()) {
+    SCOPED_TRACE("--" + c.name + " " + c.value);
+    auto o = parse({"--" + c.name, c.value});
+    ASSERT_TRUE(o) << o.err().message;
+    c.check(*o);
+  }
+}
+
+TEST(Options, EveryOptionWithEquals) {
+  for (const auto& c : every_option()) {
+    SCOPED_TRACE("--" + c.name + "=" + c.value);
+    auto o = parse({"--" + c.name + "=" + c.value});
+    ASSERT_TRUE(o) << o.err().message;
+    c.check(*o);
+  }
+}
+
+TEST(Options, EveryOptionFromEnvironment) {
+  for (const auto& c : every_option()) {
+    SCOPED_TRACE(c.env + "=" + c.value);
+    auto o = parse({}, {{c.env, c.value}});
+    ASSERT_TRUE(o) << o.err().message;
+    c.check(*o);
+  }
+}
+
+TEST(Options, AllOptionsTogether) {
+  args a;
+  for (const auto& c : every_option()) {
+    a.push_back("--" + c.name);
+    a.push_back(c.value);
+  }
+  auto o = parse(a);
+  ASSERT_TRUE(o) << o.err().message;
+  for (const auto& c : every_option()) {
+    SCOPED_TRACE(c.name);
+    c.check(*o);
+  }
+}
+
+TEST(Options, CommandLineBeatsEnvironment) {
+  env_map env{{"DOTS_THREADS", "2"}, {"DOTS_DB", "env.db"}};
+  auto o = parse({"--threads", "3"}, env);
+  ASSERT_TRUE(o) << o.err().message;
+  EXPECT_EQ(o->threads, 3u);
+  // What the command line leaves out still comes from the environment.
+  EXPECT_EQ(o->db, "env.db");
+  auto p = parse({"--db=cli.db"}, env);
+  ASSERT_TRUE(p) << p.err().message;
+  EXPECT_EQ(p->db, "cli.db");
+  EXPECT_EQ(p->threads, 2u);
+}
+
+TEST(Options, LastOccurrenceWins) {
+  auto o = parse({"--threads", "2", "--threads=5"});
+  ASSERT_TRUE(o) << o.err().message;
+  EXPECT_EQ(o->threads, 5u);
+}
+
+TEST(Options, ValueAfterEqualsIsTakenWhole) {
+  auto o = parse({"--db=a=b.db"});
+  ASSERT_TRUE(o) << o.err().message;
+  EXPECT_EQ(o->db, "a=b.db");
+}
+
+TEST(Options, ListenForms) {
+  auto v6 = parse({"--listen", "[::1]:8080"});
+  ASSERT_TRUE(v6) << v6.err().message;
+  EXPECT_EQ(v6->listen_host, "::1");
+  EXPECT_EQ(v6->listen_port, 8080);
+  auto any_port = parse({"--listen=localhost:0"});
+  ASSERT_TRUE(any_port) << any_port.err().message;
+  EXPECT_EQ(any_port->listen_host, "localhost");
+  EXPECT_EQ(any_port->listen_port, 0);
+  auto top = parse({"--listen=h:65535"});
+  ASSERT_TRUE(top) << top.err().message;
+  EXPECT_EQ(top->listen_port, 65535);
+}
+
+TEST(Options, RangeBoundsAreInclusive) {
+  auto low = parse({"--threads=1", "--keepalive-seconds=1",
+                    "--event-retention=1", "--max-streams=1",
+                    "--stream-queue-frames=1", "--stream-queue-bytes=1024",
+                    "--login-limit=1", "--request-timeout=1"});
+  ASSERT_TRUE(low) << low.err().message;
+  EXPECT_EQ(low->stream_queue_bytes, 1024u);
+  auto high = parse({"--threads=256", "--keepalive-seconds=3600",
+                     "--event-retention=10000000", "--request-timeout=3600",
+                     "--stream-queue-bytes=1073741824"});
+  ASSERT_TRUE(high) << high.err().message;
+  EXPECT_EQ(high->threads, 256u);
+  EXPECT_EQ(high->event_retention, 10'000'000);
+  EXPECT_EQ(high->stream_queue_bytes, std::size_t{1} << 30);
+}
+
+// -- errors -------------------------------------------------------------------
+
+TEST(Options, OutOfRangeNamesTheOption) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"threads", "0"},
+      {"threads", "257"},
+      {"keepalive-seconds", "0"},
+      {"keepalive-seconds", "3601"},
+      {"event-retention", "0"},
+      {"event-retention", "10000001"},
+      {"max-streams", "0"},
+      {"stream-queue-frames", "0"},
+      {"stream-queue-bytes", "1023"},
+      {"login-limit", "0"},
+      {"request-timeout", "3601"},
+      {"threads", "99999999999999999999999"},
+  };
+  for (const auto& [name, value] : cases) {
+    SCOPED_TRACE(name + "=" + value);
+    auto message = error_of({"--" + name, value});
+    EXPECT_NE(message.find("--" + name), std::string::npos) << message;
+    EXPECT_NE(message.find(value), std::string::npos) << message;
+  }
+}
+
+TEST(Options, NonNumericNamesTheOption) {
+  for (const std::string value : {"abc", "12x", "-1", "1.5", " 5", "", "+3"}) {
+    SCOPED_TRACE("'" + value + "'");
+    auto message = error_of({"--threads=" + value});
+    EXPECT_NE(message.find("--threads"), std::string::npos) << message;
+    EXPECT_NE(message.find("whole number"), std::string::npos) << message;
+  }
+}
+
+TEST(Options, BadListenNamesTheOption) {
+  for (const std::string value :
+       {"8000", ":8000", "host:", "host:65536", "host:http", "host:-1"}) {
+    SCOPED_TRACE(value);
+    auto message = error_of({"--listen", value});
+    EXPECT_NE(message.find("--listen"), std::string::npos) << message;
+  }
+}
+
+TEST(Options, BadLogLevelNamesTheOption) {
+  for (const std::string value : {"verbose", "INFO", "", "warning"}) {
+    SCOPED_TRACE(value);
+    auto message = error_of({"--log-level=" + value});
+    EXPECT_NE(message.find("--log-level"), std::string::npos) << message;
+    EXPECT_NE(message.find("debug"), std::string::npos) << message;
+  }
+}
+
+TEST(Options, EmptyDatabaseNameIsRefused) {
+  auto message = error_of({"--db="});
+  EXPECT_NE(message.find("--db"), std::string::npos) << message;
+}
+
+TEST(Options, BadEnvironmentValueNamesTheVariable) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"DOTS_THREADS", "many"},
+      {"DOTS_LISTEN", "nowhere"},
+      {"DOTS_LOG_LEVEL", "loud"},
+      {"DOTS_STREAM_QUEUE_BYTES", "10"},
+  };
+  for (const auto& [var, value] : cases) {
+    SCOPED_TRACE(var);
+    auto message = error_of({}, {{var, value}});
+    EXPECT_NE(message.find(var), std::string::npos) << message;
+  }
+}
+
+TEST(Options, UnknownOptionIsNamed) {
+  auto message = error_of({"--threads", "2", "--colour", "blue"});
+  EXPECT_NE(message.find("--colour"), std::string::npos) << message;
+  auto with_value = error_of({"--nope=1"});
+  EXPECT_NE(with_value.find("--nope"), std::string::npos) << with_value;
+  EXPECT_EQ(with_value.find("=1"), std::string::npos) << with_value;
+}
+
+TEST(Options, StrayArgumentIsNamed) {
+  auto message = error_of({"serve"});
+  EXPECT_NE(message.find("serve"), std::string::npos) << message;
+  auto dash = error_of({"-t", "4"});
+  EXPECT_NE(dash.find("-t"), std::string::npos) << dash;
+}
+
+TEST(Options, MissingValueNamesTheOption) {
+  for (const auto& c : every_option()) {
+    SCOPED_TRACE(c.name);
+    auto message = error_of({"--" + c.name});
+    EXPECT_NE(message.find("--" + c.name), std::string::npos) << message;
+    EXPECT_NE(message.find("value"), std::string::npos) << message;
+  }
+}
+
+// -- flags --------------------------------------------------------------------
+
+TEST(Options, HelpAndVersionFlags) {
+  for (const std::string flag : {"--help", "-h"}) {
+    auto o = parse({flag});
+    ASSERT_TRUE(o) << o.err().message;
+    EXPECT_TRUE(o->help);
+    EXPECT_FALSE(o->version);
+  }
+  auto v = parse({"--version"});
+  ASSERT_TRUE(v) << v.err().message;
+  EXPECT_TRUE(v->version);
+  EXPECT_FALSE(v->help);
+  auto both = parse({"--threads", "2", "--version", "--help"});
+  ASSERT_TRUE(both) << both.err().message;
+  EXPECT_TRUE(both->help);
+  EXPECT_TRUE(both->version);
+  EXPECT_EQ(both->threads, 2u);
+}
+
+// -- usage --------------------------------------------------------------------
+
+TEST(Options, UsageListsEveryOptionAndVariable) {
+  const auto text = usage();
+  EXPECT_TRUE(text.starts_with("Usage: dots-server")) << text;
+  for (const auto& c : every_option()) {
+    EXPECT_NE(text.find("--" + c.name + " "), std::string::npos) << c.name;
+    EXPECT_NE(text.find("[" + c.env + "]"), std::string::npos) << c.env;
+  }
+  EXPECT_NE(text.find("--help"), std::string::npos);
+  EXPECT_NE(text.find("-h,"), std::string::npos);
+  EXPECT_NE(text.find("--version"), std::string::npos);
+}
+
+TEST(Options, UsageNamesOnlyOptionsThatParse) {
+  // Every `--name ARG` the help shows is an option the parser takes.
+  const auto text = usage();
+  std::size_t pos = 0;
+  int seen = 0;
+  while ((pos = text.find("\n  --", pos)) != std::string::npos) {
+    pos += 5;
+    auto line = text.substr(pos, text.find('\n', pos) - pos);
+    auto space = line.find(' ');
+    if (space == std::string::npos)
+      continue; // a flag such as --version
+    auto name = line.substr(0, space);
+    ++seen;
+    auto message = error_of({"--" + name});
+    EXPECT_EQ(message.find("unknown option"), std::string::npos) << name;
+  }
+  EXPECT_EQ(seen, static_cast<int>(every_option().size()));
+}
+
+} // namespace
+} // namespace dots::app
