@@ -1,43 +1,47 @@
 #include "security/rate_limiter.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 namespace dots::security {
 
 rate_limiter::rate_limiter(int per_minute, std::size_t max_clients)
-    : per_minute_(std::max(per_minute, 1))
+    : interval_(
+          std::chrono::duration_cast<clock::duration>(std::chrono::minutes{1}) /
+          std::max(per_minute, 1))
+    , burst_(interval_ * (std::max(per_minute, 1) - 1))
     , max_clients_(max_clients) {}
 
 bool rate_limiter::try_acquire(const std::string& client, clock::time_point now,
                                std::chrono::seconds& retry_after) {
-  if (buckets_.size() >= max_clients_)
-    forget_idle(now);
-  auto [it, fresh] = buckets_.try_emplace(client, bucket{per_minute_, now});
-  auto& b = it->second;
-  if (!fresh) {
-    std::chrono::duration<double> elapsed = now - b.updated;
-    b.tokens =
-        std::min(per_minute_, b.tokens + elapsed.count() * per_minute_ / 60.0);
-    b.updated = now;
+  auto it = arrivals_.find(client);
+  if (it == arrivals_.end()) {
+    if (arrivals_.size() >= max_clients_)
+      forget_idle(now);
+    it = arrivals_.emplace(client, now).first;
   }
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return true;
+  auto tat = std::max(it->second, now);
+  if (tat - now > burst_) {
+    auto wait = tat - burst_ - now;
+    retry_after = std::chrono::ceil<std::chrono::seconds>(wait);
+    return false;
   }
-  auto wait = (1.0 - b.tokens) * 60.0 / per_minute_;
-  retry_after = std::chrono::seconds{static_cast<long>(std::ceil(wait))};
-  return false;
+  it->second = tat + interval_;
+  return true;
 }
 
 void rate_limiter::forget_idle(clock::time_point now) {
-  // A bucket idle for a minute is full again: dropping it changes nothing,
-  // and keeps a flood of distinct clients from growing the map for ever.
-  std::erase_if(buckets_, [&](const auto& kv) {
-    return now - kv.second.updated >= std::chrono::minutes{1};
-  });
-  if (buckets_.size() >= max_clients_)
-    buckets_.clear();
+  // A client whose arrival time has passed has its full allowance again:
+  // forgetting it changes nothing, and keeps a flood of distinct clients
+  // from growing the map for ever.
+  std::erase_if(arrivals_, [&](const auto& kv) { return kv.second <= now; });
+  if (arrivals_.size() >= max_clients_) {
+    // Every client is still limited: drop the one closest to its full
+    // allowance rather than everyone's limits.
+    auto oldest = std::min_element(
+        arrivals_.begin(), arrivals_.end(),
+        [](const auto& a, const auto& b) { return a.second < b.second; });
+    arrivals_.erase(oldest);
+  }
 }
 
 } // namespace dots::security

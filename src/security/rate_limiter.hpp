@@ -7,9 +7,10 @@
 
 namespace dots::security {
 
-/// Limits attempts per client with a token bucket: `per_minute` attempts
-/// refill evenly over a minute, and at most `per_minute` can be spent at
-/// once. Not thread-safe: it belongs to one actor.
+/// Limits attempts per client: `per_minute` attempts are allowed at once,
+/// and then one more every minute / per_minute. Kept as a "theoretical
+/// arrival time" per client in integer clock ticks (GCRA), so refills never
+/// drift by rounding. Not thread-safe: it belongs to one actor.
 class rate_limiter {
 public:
   using clock = std::chrono::steady_clock;
@@ -17,21 +18,18 @@ public:
   explicit rate_limiter(int per_minute, std::size_t max_clients = 100000);
 
   /// Spends one attempt of `client`; false when none is left. `retry_after`
-  /// then says when the next one will be.
+  /// then says when the next one will be (rounded up to whole seconds).
   bool try_acquire(const std::string& client, clock::time_point now,
                    std::chrono::seconds& retry_after);
 
 private:
-  struct bucket {
-    double tokens;
-    clock::time_point updated;
-  };
-
   void forget_idle(clock::time_point now);
 
-  double per_minute_;
+  clock::duration interval_; ///< time that refills one attempt
+  clock::duration burst_;    ///< how far ahead of now a client may run
   std::size_t max_clients_;
-  std::unordered_map<std::string, bucket> buckets_;
+  /// When each client's attempts would be fully spent at the steady rate.
+  std::unordered_map<std::string, clock::time_point> arrivals_;
 };
 
 } // namespace dots::security
