@@ -69,13 +69,14 @@ replay_frames replay_after(const notifier_state& st, std::int64_t after_id) {
     out.last_id = st.next_id - 1;
     return out;
   }
-  out.last_id = after_id;
-  if (st.ring.empty())
-    return out;
-  auto oldest = st.ring.front()->id;
-  if (after_id + 1 < oldest) {
-    // Events between after_id and oldest are gone: tell the client to
-    // reload before sending what is retained.
+  const auto latest = st.next_id - 1;
+  // An id from before the retained log, or one this log never reached (the
+  // database was replaced): the client cannot be brought up to date event
+  // by event, so it is told to reload, then gets what is retained.
+  const auto oldest = st.ring.empty() ? latest + 1 : st.ring.front()->id;
+  const bool reset = after_id + 1 < oldest || after_id > latest;
+  out.last_id = reset ? latest : after_id;
+  if (reset) {
     boost::json::object data;
     data["oldest_id"] = oldest;
     out.frames.push_back(std::make_shared<const frame>(frame{
@@ -83,12 +84,22 @@ replay_frames replay_after(const notifier_state& st, std::int64_t after_id) {
         domain::encode_sse_control("reset", boost::json::serialize(data))}));
   }
   auto first = std::upper_bound(
-      st.ring.begin(), st.ring.end(), after_id,
+      st.ring.begin(), st.ring.end(), reset ? 0 : after_id,
       [](std::int64_t id, const frame_ptr& f) { return id < f->id; });
   out.frames.insert(out.frames.end(), first, st.ring.end());
   if (first != st.ring.end())
     out.last_id = st.ring.back()->id;
   return out;
+}
+
+/// Makes sure a gap in front of the waiting events is not waited on for
+/// ever: one reminder at a time, gap_wait after the id went missing.
+void arm_gap_check(notifier_actor::stateful_pointer<notifier_state> self) {
+  auto& st = self->state;
+  if (st.waiting.empty() || st.gap_check_pending)
+    return;
+  st.gap_check_pending = true;
+  self->delayed_send(self, st.cfg.gap_wait, gap_check{st.next_id});
 }
 
 notifier_actor::behavior_type
@@ -113,14 +124,12 @@ notifier_impl(notifier_actor::stateful_pointer<notifier_state> self,
     }
     if (ev.id > st.next_id) {
       st.waiting.emplace(ev.id, ev);
-      if (!st.gap_check_pending) {
-        st.gap_check_pending = true;
-        self->delayed_send(self, st.cfg.gap_wait, gap_check{st.next_id});
-      }
+      arm_gap_check(self);
       return;
     }
     publish(st, ev);
     drain_waiting(st);
+    arm_gap_check(self);
   };
   return {
       [on_event](board_created& m) { on_event(m.event); },
@@ -135,21 +144,25 @@ notifier_impl(notifier_actor::stateful_pointer<notifier_state> self,
       [self](gap_check& m) {
         auto& st = self->state;
         st.gap_check_pending = false;
-        if (st.waiting.empty() || st.next_id != m.expected)
+        if (st.waiting.empty())
           return;
+        if (st.next_id != m.expected) {
+          // The awaited id came, but a later one is missing now: give that
+          // one its own full wait.
+          arm_gap_check(self);
+          return;
+        }
         // An id never arrived (a write that failed after taking its id would
         // do this): go on without it rather than hold every later event.
         log::warn("notifier: event ", st.next_id,
                   " never arrived; skipping to ", st.waiting.begin()->first);
         st.next_id = st.waiting.begin()->first;
         drain_waiting(st);
-        if (!st.waiting.empty()) {
-          st.gap_check_pending = true;
-          self->delayed_send(self, st.cfg.gap_wait, gap_check{st.next_id});
-        }
+        arm_gap_check(self);
       },
       [self](replay& m) -> replay_frames {
-        if (self->state.metrics)
+        // Fresh streams ask too (after_id < 0), only for the newest id.
+        if (self->state.metrics && m.after_id >= 0)
           self->state.metrics->replays_served.fetch_add(
               1, std::memory_order_relaxed);
         return replay_after(self->state, m.after_id);
