@@ -111,7 +111,8 @@ const std::vector<spec>& specs() {
        "(default 256)",
        number_into<std::size_t>(&options::stream_queue_frames, 1, 1'000'000)},
       {"stream-queue-bytes", "DOTS_STREAM_QUEUE_BYTES", "N",
-       "bytes queued for such a client before it is dropped (default 262144)",
+       "bytes queued for such a client, in our queue and again in its socket's "
+       "send buffer, before it is dropped (default 262144)",
        number_into<std::size_t>(&options::stream_queue_bytes, 1024, 1u << 30)},
       {"login-limit", "DOTS_LOGIN_LIMIT", "N",
        "login attempts per minute from one address; past it 429 (default 10)",

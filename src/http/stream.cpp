@@ -36,9 +36,11 @@ net::awaitable<bool> write_all(tcp::socket& socket, const Buffers& buffers) {
   co_return !ec;
 }
 
-/// Sends the replayed frames that pass the filter, many per write.
+/// Sends the replayed frames that pass the filter, many per write, and
+/// counts them as delivered.
 net::awaitable<bool> send_replay(sse_stream& s,
-                                 const std::vector<domain::frame_ptr>& frames) {
+                                 const std::vector<domain::frame_ptr>& frames,
+                                 stream_hub& hub) {
   constexpr std::size_t batch = 64;
   std::vector<net::const_buffer> buffers;
   buffers.reserve(batch);
@@ -49,6 +51,7 @@ net::awaitable<bool> send_replay(sse_stream& s,
         (i + 1 == frames.size() && !buffers.empty())) {
       if (!co_await write_all(s.socket(), buffers))
         co_return false;
+      hub.count_delivered(buffers.size(), net::buffer_size(buffers));
       buffers.clear();
     }
   }
@@ -147,27 +150,32 @@ net::awaitable<void> run_stream(app_context& ctx, shard& home,
                                 "X-Accel-Buffering: no\r\n"
                                 "\r\n"} +
                     domain::encode_sse_retry(ctx.streams.retry);
-  ctx.metrics->count_response(200);
-  bool ok = co_await write_all(s->socket(), net::buffer(head));
+  // Asked before anything is written: every event created after the client
+  // sees the response head has a larger id than the one it starts from.
+  // Fresh streams ask too, for their opening `id:` line, which lets a client
+  // that drops before its first event resume from here.
+  auto ask = actors::replay{asked.last_event_id.value_or(-1)};
+  auto frames =
+      co_await actors::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
+  bool ok = false;
   std::int64_t replayed = 0;
-  if (ok) {
-    // Also asked by fresh streams: their opening `id:` line makes a client
-    // that drops before its first event resume from here, not miss events.
-    auto ask = actors::replay{asked.last_event_id.value_or(-1)};
-    auto frames =
-        co_await actors::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
-    if (!frames) {
-      // Without the replay the client would silently miss events: end the
-      // stream so that it retries.
-      ok = false;
-    } else if (asked.last_event_id) {
-      ok = co_await send_replay(*s, frames->frames);
-      replayed = frames->last_id;
-    } else {
-      replayed = frames->last_id;
-      const auto opening = domain::encode_sse_id(replayed);
-      ok = co_await write_all(s->socket(), net::buffer(opening));
-    }
+  if (frames) {
+    replayed = frames->last_id;
+    auto opening = head;
+    if (!asked.last_event_id)
+      opening += domain::encode_sse_id(replayed);
+    ctx.metrics->count_response(200);
+    ok = co_await write_all(s->socket(), net::buffer(opening));
+    if (ok && asked.last_event_id)
+      ok = co_await send_replay(*s, frames->frames, *home.hub);
+  } else {
+    // Without the replay the client would silently miss events: refuse, so
+    // that it retries.
+    ctx.metrics->count_response(503);
+    const std::string busy = "HTTP/1.1 503 Service Unavailable\r\n"
+                             "Retry-After: 1\r\nContent-Length: 0\r\n"
+                             "Connection: close\r\n\r\n";
+    co_await write_all(s->socket(), net::buffer(busy));
   }
   if (ok && !s->closed()) {
     s->go_live(replayed);

@@ -1,5 +1,7 @@
 #include "http/stream_hub.hpp"
 
+#include <algorithm>
+
 namespace dots::http {
 
 // -- sse_stream
@@ -15,6 +17,13 @@ sse_stream::sse_stream(tcp::socket socket, stream_filter filter,
   // rather than stall the shard.
   socket_.non_blocking(true, ec);
   socket_.set_option(tcp::no_delay(true), ec);
+  // The kernel's buffer is bounded like the stream's own queue; left alone
+  // it grows to megabytes on loopback, and a client that stopped reading
+  // would be noticed (and its memory freed) only that much later.
+  socket_.set_option(
+      net::socket_base::send_buffer_size(static_cast<int>(std::min<std::size_t>(
+          hub.limits().max_queued_bytes, std::size_t{1} << 24))),
+      ec);
 }
 
 void sse_stream::push(const domain::frame_ptr& f) {

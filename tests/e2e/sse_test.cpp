@@ -1,0 +1,1223 @@
+// End-to-end tests of the live notifications (GET /sse/notifications/) and
+// of the operations around them (/metrics, capacity, shutdown): the real
+// dots-server binary on a loopback port, real HTTP and SSE clients.
+//
+// Every test starts its own server on its own temporary database, so ctest
+// can run them in parallel. Every wait is bounded in time, every loop in
+// count and time.
+
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <curl/curl.h>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using dots::test::http;
+using dots::test::http_json;
+using dots::test::http_response;
+using dots::test::server_process;
+using dots::test::sse_client;
+using dots::test::sse_event;
+using dots::test::temp_dir;
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::string_view sse_path = "/sse/notifications/";
+constexpr std::string_view password = "correct horse battery";
+
+// -- small helpers ------------------------------------------------------------
+
+/// Polls `pred` every 10 ms until it holds or `timeout` passes.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = clock_type::now() + timeout;
+  for (;;) {
+    if (pred())
+      return true;
+    if (clock_type::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+/// One dots-server on a fresh database; the folder outlives the server.
+struct test_server {
+  explicit test_server(std::vector<std::string> extra = {})
+      : server{std::make_unique<server_process>(db(), std::move(extra))} {}
+  ~test_server() { print_log_on_failure(); }
+  test_server(const test_server&) = delete;
+  test_server& operator=(const test_server&) = delete;
+
+  std::filesystem::path db() const { return dir.path() / "dots.db"; }
+  std::string url(std::string_view path) const {
+    return server->base_url() + std::string{path};
+  }
+
+  /// Stops with SIGTERM (expecting a clean exit) and starts a new server on
+  /// the same database and address.
+  void restart(std::vector<std::string> extra = {}) {
+    auto address = server->address();
+    EXPECT_EQ(server->stop(SIGTERM), 0) << server->log();
+    print_log_on_failure();
+    server.reset();
+    server = std::make_unique<server_process>(db(), std::move(extra), address);
+  }
+
+  /// What the server printed (an ASan report, say), when the test failed.
+  void print_log_on_failure() const {
+    if (server && ::testing::Test::HasFailure())
+      std::cerr << "---- dots-server log ----\n"
+                << server->log() << "---- end of log ----\n";
+  }
+
+  temp_dir dir;
+  std::unique_ptr<server_process> server;
+};
+
+struct account {
+  std::string username;
+  std::string token;
+};
+
+std::string string_at(const json::value& v, std::string_view key) {
+  if (auto* o = v.if_object())
+    if (auto* s = o->if_contains(key); s && s->is_string())
+      return std::string{s->as_string()};
+  return {};
+}
+
+std::int64_t int_at(const json::value& v, std::string_view key) {
+  if (auto* o = v.if_object())
+    if (auto* n = o->if_contains(key); n && n->is_int64())
+      return n->as_int64();
+  return 0;
+}
+
+/// Registers `username` and logs in (argon2id: one account per test).
+account sign_up(const test_server& s, const std::string& username) {
+  const json::object body{{"username", username}, {"password", password}};
+  auto reg = http_json("POST", s.url("/api/auth/register"), body);
+  EXPECT_EQ(reg.status, 201) << reg.body;
+  auto login = http_json("POST", s.url("/api/auth/login"), body);
+  EXPECT_EQ(login.status, 200) << login.body;
+  account a{username, string_at(login.json(), "token")};
+  EXPECT_FALSE(a.token.empty()) << login.body;
+  return a;
+}
+
+/// Logs in again (after a restart), same account.
+void log_in(const test_server& s, account& a) {
+  const json::object body{{"username", a.username}, {"password", password}};
+  auto login = http_json("POST", s.url("/api/auth/login"), body);
+  EXPECT_EQ(login.status, 200) << login.body;
+  a.token = string_at(login.json(), "token");
+}
+
+/// A 5x5 board with one colour on (0,0) and (0,4).
+json::value board_body(std::string_view name) {
+  return json::object{
+      {"name", name},
+      {"rows", 5},
+      {"cols", 5},
+      {"dots",
+       json::array{
+           json::object{{"row", 0}, {"col", 0}, {"color", "#ff0000"}},
+           json::object{{"row", 0}, {"col", 4}, {"color", "#ff0000"}}}}};
+}
+
+/// A path on such a board: two cells (unfinished) or the whole top row.
+json::value path_body(bool complete) {
+  json::array cells;
+  for (int col = 0; col <= (complete ? 4 : 1); ++col)
+    cells.push_back(json::array{0, col});
+  return json::object{
+      {"segments",
+       json::array{json::object{{"color", "#ff0000"}, {"cells", cells}}}}};
+}
+
+std::int64_t create_board(const test_server& s, const account& a,
+                          std::string_view name) {
+  auto r = http_json("POST", s.url("/api/boards"), board_body(name), a.token);
+  EXPECT_EQ(r.status, 201) << r.body;
+  auto id = int_at(r.json(), "id");
+  EXPECT_GT(id, 0) << r.body;
+  return id;
+}
+
+std::string board_url(const test_server& s, std::int64_t id) {
+  return s.url("/api/boards/" + std::to_string(id));
+}
+
+/// Saves the caller's path on `board`; returns the response (201 or 200).
+http_response save_path(const test_server& s, const account& a,
+                        std::int64_t board, bool complete) {
+  return http_json("PUT", board_url(s, board) + "/path", path_body(complete),
+                   a.token);
+}
+
+std::int64_t id_of(const sse_event& e) {
+  std::int64_t v = -1;
+  auto [end, ec] = std::from_chars(e.id.data(), e.id.data() + e.id.size(), v);
+  if (ec != std::errc{} || end != e.id.data() + e.id.size())
+    return -1;
+  return v;
+}
+
+/// The event's data as a JSON object (an empty one, and a failure, if not).
+json::object data_of(const sse_event& e) {
+  boost::system::error_code ec;
+  auto v = json::parse(e.data, ec);
+  if (ec || !v.is_object()) {
+    ADD_FAILURE() << "event data is not a JSON object: '" << e.data << "'";
+    return {};
+  }
+  return v.as_object();
+}
+
+json::object board_data(std::int64_t board, std::string_view name,
+                        std::string_view creator) {
+  return json::object{
+      {"board_id", board}, {"board_name", name}, {"creator_username", creator}};
+}
+
+json::object path_data(std::int64_t path, std::int64_t board,
+                       std::string_view board_name, std::string_view user) {
+  return json::object{{"path_id", path},
+                      {"board_id", board},
+                      {"board_name", board_name},
+                      {"user_username", user}};
+}
+
+struct expected_event {
+  std::string name;
+  json::object data;
+};
+
+/// `got` holds exactly `want`, in order, with strictly increasing ids.
+void expect_events(const std::vector<sse_event>& got,
+                   const std::vector<expected_event>& want,
+                   const std::string& who) {
+  SCOPED_TRACE(who);
+  ASSERT_EQ(got.size(), want.size());
+  std::int64_t last = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    SCOPED_TRACE("event #" + std::to_string(i) + " id '" + got[i].id + "'");
+    EXPECT_EQ(got[i].event, want[i].name);
+    EXPECT_EQ(data_of(got[i]), want[i].data) << got[i].data;
+    auto id = id_of(got[i]);
+    EXPECT_GT(id, last) << "ids must increase strictly";
+    last = id;
+  }
+}
+
+/// Ids are consecutive: no gap and no duplicate.
+void expect_consecutive(const std::vector<sse_event>& events,
+                        std::int64_t first) {
+  for (std::size_t i = 0; i < events.size(); ++i)
+    EXPECT_EQ(id_of(events[i]), first + static_cast<std::int64_t>(i))
+        << "event #" << i << " (" << events[i].event << " " << events[i].data
+        << ")";
+}
+
+/// The SSE frames of a raw stream (the server ends lines with LF).
+std::vector<std::string> frames_of(const std::string& raw) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  for (;;) {
+    auto end = raw.find("\n\n", at);
+    if (end == std::string::npos)
+      break;
+    out.push_back(raw.substr(at, end - at));
+    at = end + 2;
+  }
+  return out;
+}
+
+/// Opens a stream and waits until it has started: its `retry:` hint came
+/// and, for a fresh stream (no resume), the opening `id:` line that names
+/// the newest event (documented in the README).
+std::unique_ptr<sse_client> open_stream(const test_server& s,
+                                        const std::string& query = {},
+                                        std::vector<std::string> headers = {}) {
+  bool fresh = query.find("lastEventId=") == std::string::npos;
+  for (auto& h : headers)
+    if (h.starts_with("Last-Event-ID:"))
+      fresh = false;
+  auto c =
+      std::make_unique<sse_client>(s.url(sse_path) + query, std::move(headers));
+  EXPECT_TRUE(eventually(
+      [&] {
+        return c->closed() || (!c->retry().empty() &&
+                               (!fresh || frames_of(c->raw()).size() >= 2));
+      },
+      5s))
+      << "the stream did not start within 5 s: " << c->raw();
+  EXPECT_EQ(c->status(), 200) << c->raw();
+  EXPECT_FALSE(c->closed()) << c->raw();
+  return c;
+}
+
+/// Closes clients at once (each takes up to a second to notice).
+void stop_all(const std::vector<sse_client*>& clients) {
+  std::vector<std::thread> threads;
+  for (auto* c : clients)
+    threads.emplace_back([c] { c->stop(); });
+  for (auto& t : threads)
+    t.join();
+}
+
+/// The samples of /metrics: "name" or "name{labels}" to value.
+std::map<std::string, double> scrape(const test_server& s) {
+  auto r = http("GET", s.url("/metrics"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::map<std::string, double> out;
+  std::istringstream in{r.body};
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line.front() == '#')
+      continue;
+    auto sp = line.rfind(' ');
+    if (sp == std::string::npos) {
+      ADD_FAILURE() << "bad metrics line: " << line;
+      continue;
+    }
+    out[line.substr(0, sp)] = std::stod(line.substr(sp + 1));
+  }
+  return out;
+}
+
+double metric(const test_server& s, const std::string& name) {
+  auto m = scrape(s);
+  auto it = m.find(name);
+  return it == m.end() ? -1 : it->second;
+}
+
+double value_or_zero(const std::map<std::string, double>& m,
+                     const std::string& name) {
+  auto it = m.find(name);
+  return it == m.end() ? 0 : it->second;
+}
+
+/// Scrapes until `pred` holds for the samples (counters are updated just
+/// after the bytes go out, so a client may see an event a moment before the
+/// counter moves) or `timeout` passes; returns the last samples.
+template <class Pred>
+std::map<std::string, double>
+scrape_until(const test_server& s, Pred pred,
+             std::chrono::milliseconds timeout = 2s) {
+  std::map<std::string, double> m;
+  eventually(
+      [&] {
+        m = scrape(s);
+        return pred(m);
+      },
+      timeout);
+  return m;
+}
+
+std::string status_key(int status) {
+  return "dots_http_responses_total{status=\"" + std::to_string(status) + "\"}";
+}
+
+/// Sends JSON with a bearer token over one kept-alive connection (libcurl
+/// reuses it), for the tests that need thousands of events quickly.
+class json_poster {
+public:
+  explicit json_poster(const std::string& token)
+      : curl_{curl_easy_init()} {
+    headers_ = curl_slist_append(headers_, "Content-Type: application/json");
+    auto auth = "Authorization: Bearer " + token;
+    headers_ = curl_slist_append(headers_, auth.c_str());
+    headers_ = curl_slist_append(headers_, "Expect:");
+  }
+  ~json_poster() {
+    curl_slist_free_all(headers_);
+    curl_easy_cleanup(curl_);
+  }
+  json_poster(const json_poster&) = delete;
+  json_poster& operator=(const json_poster&) = delete;
+
+  /// The response status (0 when the request failed); its body in `reply`.
+  long send(const char* method, const std::string& url, const std::string& body,
+            std::string& reply) {
+    reply.clear();
+    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &append);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    if (curl_easy_perform(curl_) != CURLE_OK)
+      return 0;
+    long status = 0;
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+  }
+
+private:
+  static std::size_t append(char* p, std::size_t size, std::size_t n,
+                            void* out) {
+    static_cast<std::string*>(out)->append(p, size * n);
+    return size * n;
+  }
+
+  CURL* curl_;
+  curl_slist* headers_ = nullptr;
+};
+
+// -- 1. the basic check -------------------------------------------------------
+
+TEST(Sse, NewBoardReachesAnOpenStreamWithinASecond) {
+  test_server s;
+  auto alice = sign_up(s, "alice");
+  auto c = open_stream(s);
+  EXPECT_EQ(c->status(), 200);
+  EXPECT_EQ(c->header("content-type"), "text/event-stream");
+  EXPECT_EQ(c->header("cache-control"), "no-cache");
+  EXPECT_EQ(c->header("x-accel-buffering"), "no");
+  // The retry hint comes at once, before any event, then the opening id
+  // line: the newest event's id, 0 on a fresh database.
+  const auto head = c->raw();
+  EXPECT_TRUE(head.starts_with("retry: ")) << head;
+  EXPECT_TRUE(head.ends_with("\n\nid: 0\n\n")) << head;
+  EXPECT_EQ(head, "retry: " + c->retry() + "\n\nid: 0\n\n");
+  EXPECT_TRUE(c->events().empty());
+  std::int64_t retry = -1;
+  auto r = c->retry();
+  auto [end, ec] = std::from_chars(r.data(), r.data() + r.size(), retry);
+  EXPECT_TRUE(ec == std::errc{} && end == r.data() + r.size() && retry > 0)
+      << "retry: '" << r << "'";
+
+  auto board = create_board(s, alice, "Nowa Plansza");
+  const auto created = clock_type::now();
+  ASSERT_TRUE(c->wait_events(1, 1s)) << "no event within 1 s: " << c->raw();
+  EXPECT_LE(clock_type::now() - created, 1s);
+  auto events = c->events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event, "newBoard");
+  EXPECT_GT(id_of(events[0]), 0) << events[0].id;
+  EXPECT_EQ(data_of(events[0]), board_data(board, "Nowa Plansza", "alice"));
+  // On the wire: exactly the id, event and data fields, nothing else.
+  EXPECT_EQ(c->raw(), head + "id: " + events[0].id +
+                          "\nevent: newBoard\ndata: " + events[0].data +
+                          "\n\n");
+}
+
+// -- 2. every client gets every event, in the same order ----------------------
+
+TEST(Sse, ConcurrentClientsReceiveEveryEventInTheSameOrder) {
+  test_server s;
+  auto bob = sign_up(s, "bob");
+  constexpr std::size_t clients = 5;
+  std::vector<std::unique_ptr<sse_client>> streams;
+  for (std::size_t i = 0; i < clients; ++i)
+    streams.push_back(open_stream(s));
+
+  auto a = create_board(s, bob, "Plansza A");
+  auto b = create_board(s, bob, "Plansza B");
+  // Requests that fail emit nothing.
+  auto bad = board_body("Zla");
+  bad.as_object()["dots"].as_array()[0].as_object()["color"] = "red";
+  EXPECT_EQ(http_json("POST", s.url("/api/boards"), bad, bob.token).status,
+            400);
+  EXPECT_EQ(http_json("POST", s.url("/api/boards"), board_body("Anon")).status,
+            401);
+  auto first = save_path(s, bob, a, false);
+  EXPECT_EQ(first.status, 201) << first.body;
+  auto path_id = int_at(first.json(), "id");
+  auto second = save_path(s, bob, a, true);
+  EXPECT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(int_at(second.json(), "id"), path_id);
+  EXPECT_EQ(save_path(s, bob, 999999, false).status, 404);
+  auto upd =
+      http_json("PUT", board_url(s, a), board_body("Plansza A2"), bob.token);
+  EXPECT_EQ(upd.status, 200) << upd.body;
+  auto del = http("DELETE", board_url(s, b), {},
+                  {"Authorization: Bearer " + bob.token});
+  EXPECT_EQ(del.status, 204) << del.body;
+
+  auto updated = path_data(path_id, a, "Plansza A", "bob");
+  updated["complete"] = true;
+  const std::vector<expected_event> want{
+      {"newBoard", board_data(a, "Plansza A", "bob")},
+      {"newBoard", board_data(b, "Plansza B", "bob")},
+      {"newPath", path_data(path_id, a, "Plansza A", "bob")},
+      {"pathUpdated", updated},
+      {"boardUpdated", board_data(a, "Plansza A2", "bob")},
+      {"boardDeleted", board_data(b, "Plansza B", "bob")},
+  };
+  for (auto& c : streams)
+    EXPECT_TRUE(c->wait_events(want.size(), 5s)) << c->raw();
+  // Nothing beyond them.
+  std::this_thread::sleep_for(200ms);
+  const auto reference = streams[0]->events();
+  for (std::size_t i = 0; i < clients; ++i) {
+    auto got = streams[i]->events();
+    expect_events(got, want, "client " + std::to_string(i));
+    ASSERT_EQ(got.size(), reference.size());
+    for (std::size_t k = 0; k < got.size(); ++k)
+      EXPECT_EQ(got[k].id, reference[k].id) << "client " << i << " event " << k;
+  }
+  if (!reference.empty())
+    expect_consecutive(reference, id_of(reference[0]));
+  std::vector<sse_client*> all;
+  for (auto& c : streams)
+    all.push_back(c.get());
+  stop_all(all);
+}
+
+// -- 3. keep-alives -----------------------------------------------------------
+
+TEST(Sse, KeepAliveCommentsAtTheConfiguredInterval) {
+  test_server s{{"--keepalive-seconds", "1"}};
+  auto c = open_stream(s);
+  EXPECT_TRUE(eventually([&] { return c->comments() >= 2; }, 3500ms))
+      << "comments: " << c->comments() << " raw: " << c->raw();
+  EXPECT_NE(c->raw().find("\n\n: keep-alive\n\n"), std::string::npos)
+      << c->raw();
+  EXPECT_TRUE(c->events().empty());
+  EXPECT_FALSE(c->closed());
+}
+
+// -- 4. resume ----------------------------------------------------------------
+
+TEST(Sse, ResumeWithLastEventIdHeaderOrQuery) {
+  test_server s;
+  auto erin = sign_up(s, "erin");
+  std::vector<std::int64_t> boards;
+  auto c1 = open_stream(s);
+  for (int i = 0; i < 3; ++i)
+    boards.push_back(create_board(s, erin, "before " + std::to_string(i)));
+  ASSERT_TRUE(c1->wait_events(3)) << c1->raw();
+  const auto seen = c1->events();
+  const auto last_seen = id_of(seen.back());
+  c1->stop();
+  EXPECT_TRUE(c1->closed());
+
+  for (int i = 0; i < 3; ++i)
+    boards.push_back(create_board(s, erin, "missed " + std::to_string(i)));
+  std::vector<expected_event> want;
+  for (int i = 0; i < 3; ++i)
+    want.push_back(
+        {"newBoard",
+         board_data(boards[3 + i], "missed " + std::to_string(i), "erin")});
+
+  // Header.
+  auto c2 = open_stream(s, {}, {"Last-Event-ID: " + std::to_string(last_seen)});
+  ASSERT_TRUE(c2->wait_events(3)) << c2->raw();
+  expect_events(c2->events(), want, "Last-Event-ID replay");
+  expect_consecutive(c2->events(), last_seen + 1);
+
+  // Then live ones.
+  boards.push_back(create_board(s, erin, "live 0"));
+  want.push_back({"newBoard", board_data(boards.back(), "live 0", "erin")});
+  ASSERT_TRUE(c2->wait_events(4)) << c2->raw();
+
+  // Query parameter, the same.
+  auto c3 = open_stream(s, "?lastEventId=" + std::to_string(last_seen));
+  ASSERT_TRUE(c3->wait_events(4)) << c3->raw();
+  expect_events(c3->events(), want, "lastEventId replay");
+
+  // Resuming from the newest id replays nothing.
+  auto newest = id_of(c3->events().back());
+  auto c4 = open_stream(s, {}, {"Last-Event-ID: " + std::to_string(newest)});
+  // A fresh stream gets no history: it opens with the newest id.
+  auto c5 = open_stream(s);
+  auto opening = frames_of(c5->raw());
+  ASSERT_GE(opening.size(), 2u) << c5->raw();
+  EXPECT_EQ(opening[1], "id: " + std::to_string(newest));
+
+  boards.push_back(create_board(s, erin, "live 1"));
+  want.push_back({"newBoard", board_data(boards.back(), "live 1", "erin")});
+  ASSERT_TRUE(c2->wait_events(5)) << c2->raw();
+  ASSERT_TRUE(c3->wait_events(5)) << c3->raw();
+  ASSERT_TRUE(c4->wait_events(1)) << c4->raw();
+  ASSERT_TRUE(c5->wait_events(1)) << c5->raw();
+  std::this_thread::sleep_for(200ms);
+  expect_events(c2->events(), want, "Last-Event-ID, then live");
+  expect_consecutive(c2->events(), last_seen + 1);
+  expect_events(c3->events(), want, "lastEventId, then live");
+  expect_consecutive(c3->events(), last_seen + 1);
+  expect_events(c4->events(), {want.back()}, "resumed at the newest id");
+  expect_events(c5->events(), {want.back()}, "fresh stream");
+  stop_all({c2.get(), c3.get(), c4.get(), c5.get()});
+}
+
+TEST(Sse, ResumeAcrossARestartOnTheSameDatabase) {
+  test_server s;
+  auto fay = sign_up(s, "fay");
+  auto c1 = open_stream(s);
+  std::vector<std::int64_t> boards;
+  for (int i = 0; i < 4; ++i)
+    boards.push_back(create_board(s, fay, "old " + std::to_string(i)));
+  ASSERT_TRUE(c1->wait_events(4)) << c1->raw();
+  const auto before = c1->events();
+  c1->stop();
+  const auto old_max = id_of(before.back());
+  // The client saw only the first two.
+  const auto resume_from = id_of(before[1]);
+
+  s.restart();
+  log_in(s, fay);
+  for (int i = 0; i < 2; ++i)
+    boards.push_back(create_board(s, fay, "new " + std::to_string(i)));
+
+  auto c2 =
+      open_stream(s, {}, {"Last-Event-ID: " + std::to_string(resume_from)});
+  ASSERT_TRUE(c2->wait_events(4)) << c2->raw() << s.server->log();
+  auto got = c2->events();
+  ASSERT_EQ(got.size(), 4u) << c2->raw();
+  // The two old events, byte for byte as before the restart.
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(got[i].id, before[2 + i].id);
+    EXPECT_EQ(got[i].event, before[2 + i].event);
+    EXPECT_EQ(got[i].data, before[2 + i].data);
+  }
+  // The new ones continue above the old ids.
+  EXPECT_GT(id_of(got[2]), old_max);
+  EXPECT_GT(id_of(got[3]), id_of(got[2]));
+  expect_events(got,
+                {{"newBoard", board_data(boards[2], "old 2", "fay")},
+                 {"newBoard", board_data(boards[3], "old 3", "fay")},
+                 {"newBoard", board_data(boards[4], "new 0", "fay")},
+                 {"newBoard", board_data(boards[5], "new 1", "fay")}},
+                "after restart");
+  expect_consecutive(got, resume_from + 1);
+
+  // And live ones follow.
+  auto live = create_board(s, fay, "new live");
+  ASSERT_TRUE(c2->wait_events(5)) << c2->raw();
+  auto last = c2->events().back();
+  EXPECT_EQ(data_of(last), board_data(live, "new live", "fay"));
+  EXPECT_EQ(id_of(last), id_of(got[3]) + 1);
+}
+
+TEST(Sse, ResumeFromAnIdAheadOfTheLogStillGetsNewEvents) {
+  // A client that saw ids this server has not reached (a restored or
+  // replaced database): it is connected, so it must get the next events
+  // (or a reset telling it to reload), not silence.
+  test_server s;
+  auto max = sign_up(s, "max");
+  auto ahead = open_stream(s, {}, {"Last-Event-ID: 1000"});
+  auto board = create_board(s, max, "after the restore");
+  EXPECT_TRUE(ahead->wait_for(
+      [](const std::vector<sse_event>& events) {
+        return std::any_of(events.begin(), events.end(), [](auto& e) {
+          return e.event == "newBoard" || e.event == "reset";
+        });
+      },
+      2s))
+      << "a connected client got nothing: " << ahead->raw();
+  for (auto& e : ahead->events()) {
+    if (e.event == "newBoard") {
+      EXPECT_EQ(data_of(e), board_data(board, "after the restore", "max"));
+    }
+  }
+}
+
+TEST(Sse, ParallelBoardAndPathWritesArriveInOrderWithoutGaps) {
+  // Boards and paths commit on separate connections; their events may reach
+  // the notifier crossed, yet streams see one gap-free, increasing sequence,
+  // and a replay of the log is the same sequence as the live one.
+  test_server s;
+  auto nia = sign_up(s, "nia");
+  auto live = open_stream(s);
+  auto board = create_board(s, nia, "shared");
+  constexpr int per_writer = 150;
+  json_poster boards_writer{nia.token};
+  json_poster paths_writer{nia.token};
+  std::atomic<int> failures{0};
+  const auto deadline = clock_type::now() + 20s;
+  std::thread boards_thread{[&] {
+    const auto body = json::serialize(board_body("parallel"));
+    std::string reply;
+    for (int i = 0; i < per_writer && clock_type::now() < deadline; ++i)
+      if (boards_writer.send("POST", s.url("/api/boards"), body, reply) != 201)
+        ++failures;
+  }};
+  std::thread paths_thread{[&] {
+    std::string reply;
+    for (int i = 0; i < per_writer && clock_type::now() < deadline; ++i) {
+      auto body = json::serialize(path_body(i % 2 == 1));
+      auto status =
+          paths_writer.send("PUT", board_url(s, board) + "/path", body, reply);
+      if (status != (i == 0 ? 201 : 200))
+        ++failures;
+    }
+  }};
+  boards_thread.join();
+  paths_thread.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  const std::size_t total = 1 + 2 * per_writer;
+  ASSERT_TRUE(live->wait_events(total, 10s))
+      << live->events().size() << " of " << total;
+  auto got = live->events();
+  EXPECT_EQ(got.size(), total);
+  expect_consecutive(got, id_of(got[0]));
+  std::map<std::string, int> by_name;
+  for (auto& e : got)
+    ++by_name[e.event];
+  EXPECT_EQ(by_name["newBoard"], 1 + per_writer);
+  EXPECT_EQ(by_name["newPath"], 1);
+  EXPECT_EQ(by_name["pathUpdated"], per_writer - 1);
+
+  auto replay = open_stream(s, {}, {"Last-Event-ID: 0"});
+  ASSERT_TRUE(replay->wait_events(total, 10s))
+      << replay->events().size() << " of " << total;
+  auto replayed = replay->events();
+  ASSERT_EQ(replayed.size(), got.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(replayed[i].id, got[i].id) << i;
+    EXPECT_EQ(replayed[i].event, got[i].event) << i;
+    EXPECT_EQ(replayed[i].data, got[i].data) << i;
+  }
+  stop_all({live.get(), replay.get()});
+}
+
+TEST(Sse, EventsCreatedAfterTheStreamOpenedAreDeliveredUnderLoad) {
+  // "Every connected client receives every event": once a client has the
+  // response head and the retry hint, every event created after that must
+  // reach it, also while the I/O threads are busy. Writers create boards
+  // without pause, streams that never read keep the I/O threads writing,
+  // and fresh probe streams open one after another; for each probe, every
+  // board whose request started after the probe saw its retry hint must
+  // arrive.
+  // Queues large enough that no stream is dropped as slow meanwhile.
+  test_server s{{"--threads", "2", "--stream-queue-frames", "1000000",
+                 "--stream-queue-bytes", "1073741824"}};
+  auto ola = sign_up(s, "ola");
+  std::vector<std::unique_ptr<dots::test::stuck_client>> load;
+  for (int i = 0; i < 1000; ++i)
+    load.push_back(std::make_unique<dots::test::stuck_client>(
+        s.server->address(), std::string{sse_path}));
+
+  struct started_board {
+    clock_type::time_point started;
+    std::int64_t id;
+  };
+  constexpr int writers = 3;
+  constexpr int max_boards = 6000;
+  const auto deadline = clock_type::now() + 15s;
+  std::atomic<bool> done{false};
+  std::atomic<int> next{0};
+  std::atomic<int> failures{0};
+  std::mutex mtx;
+  std::vector<started_board> created;
+  std::vector<std::unique_ptr<json_poster>> posters;
+  for (int w = 0; w < writers; ++w)
+    posters.push_back(std::make_unique<json_poster>(ola.token));
+  const auto body = json::serialize(board_body("under load"));
+  const auto url = s.url("/api/boards");
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, &poster = *posters[static_cast<std::size_t>(w)]] {
+      std::string reply;
+      while (!done.load() && clock_type::now() < deadline &&
+             next.fetch_add(1) < max_boards) {
+        auto started = clock_type::now();
+        if (poster.send("POST", url, body, reply) != 201) {
+          ++failures;
+          continue;
+        }
+        auto id = int_at(json::parse(reply), "id");
+        std::lock_guard<std::mutex> guard{mtx};
+        created.push_back({started, id});
+      }
+    });
+
+  constexpr int probes = 50;
+  std::vector<std::unique_ptr<sse_client>> clients;
+  std::vector<clock_type::time_point> saw_head;
+  for (int i = 0; i < probes && clock_type::now() < deadline; ++i) {
+    std::this_thread::sleep_for(20ms);
+    auto c = std::make_unique<sse_client>(s.url(sse_path));
+    // Spin (briefly) rather than sleep: the sooner the hint is seen, the
+    // more boards count as created after it.
+    const auto limit = clock_type::now() + 5s;
+    while (c->retry().empty() && !c->closed() && clock_type::now() < limit)
+      std::this_thread::yield();
+    saw_head.push_back(clock_type::now());
+    EXPECT_FALSE(c->retry().empty()) << "probe " << i << ": " << c->raw();
+    clients.push_back(std::move(c));
+  }
+  std::this_thread::sleep_for(100ms);
+  done = true;
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  std::int64_t last = 0;
+  for (auto& b : created)
+    last = std::max(last, b.id);
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    auto& c = *clients[i];
+    EXPECT_TRUE(c.wait_for(
+        [last](const std::vector<sse_event>& events) {
+          return !events.empty() && id_of(events.back()) >= last;
+        },
+        10s))
+        << "probe " << i << " did not catch up";
+    std::set<std::int64_t> got;
+    for (auto& e : c.events())
+      got.insert(int_at(json::parse(e.data), "board_id"));
+    std::vector<std::int64_t> missed;
+    for (auto& b : created)
+      if (b.started > saw_head[i] && !got.contains(b.id))
+        missed.push_back(b.id);
+    std::sort(missed.begin(), missed.end());
+    auto frames = frames_of(c.raw());
+    EXPECT_TRUE(missed.empty())
+        << "probe " << i << " (opening frame '"
+        << (frames.size() > 1 ? frames[1] : std::string{}) << "') missed "
+        << missed.size()
+        << " boards created after it had the response head, first "
+        << (missed.empty() ? 0 : missed.front());
+  }
+  std::vector<sse_client*> all;
+  for (auto& c : clients)
+    all.push_back(c.get());
+  stop_all(all);
+}
+
+// -- 5. reset -----------------------------------------------------------------
+
+TEST(Sse, ResumeFromBeforeTheRetainedEventsStartsWithReset) {
+  test_server s{{"--event-retention", "3"}};
+  auto gus = sign_up(s, "gus");
+  auto watcher = open_stream(s);
+  std::vector<std::int64_t> boards;
+  for (int i = 0; i < 6; ++i)
+    boards.push_back(create_board(s, gus, "b" + std::to_string(i)));
+  ASSERT_TRUE(watcher->wait_events(6)) << watcher->raw();
+  const auto all = watcher->events();
+  const auto first_id = id_of(all[0]);
+  const auto oldest = id_of(all[3]);
+
+  auto check_reset = [&](sse_client& c, const std::string& who) {
+    SCOPED_TRACE(who);
+    ASSERT_TRUE(c.wait_events(4)) << c.raw();
+    std::this_thread::sleep_for(100ms);
+    auto got = c.events();
+    ASSERT_EQ(got.size(), 4u) << c.raw();
+    EXPECT_EQ(got[0].event, "reset");
+    EXPECT_EQ(data_of(got[0]), (json::object{{"oldest_id", oldest}}));
+    for (std::size_t i = 1; i < 4; ++i) {
+      EXPECT_EQ(got[i].id, all[2 + i].id);
+      EXPECT_EQ(got[i].event, "newBoard");
+      EXPECT_EQ(got[i].data, all[2 + i].data);
+    }
+    // The reset frame carries no id (it is not an event of the log).
+    auto frames = frames_of(c.raw());
+    ASSERT_GE(frames.size(), 2u) << c.raw();
+    EXPECT_TRUE(frames[0].starts_with("retry: ")) << frames[0];
+    EXPECT_EQ(frames[1], "event: reset\ndata: " + got[0].data);
+    EXPECT_EQ(frames[1].find("id:"), std::string::npos) << frames[1];
+  };
+
+  auto c = open_stream(s, {}, {"Last-Event-ID: " + std::to_string(first_id)});
+  check_reset(*c, "Last-Event-ID before the window");
+  auto q = open_stream(s, "?lastEventId=" + std::to_string(first_id));
+  check_reset(*q, "lastEventId before the window");
+
+  // Resuming right before the oldest retained event needs no reset.
+  auto fine =
+      open_stream(s, {}, {"Last-Event-ID: " + std::to_string(oldest - 1)});
+  ASSERT_TRUE(fine->wait_events(3)) << fine->raw();
+  std::this_thread::sleep_for(100ms);
+  auto got = fine->events();
+  ASSERT_EQ(got.size(), 3u) << fine->raw();
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(got[i].id, all[3 + i].id);
+
+  // The same after a restart: retention applies to the durable log too.
+  stop_all({c.get(), q.get(), fine.get(), watcher.get()});
+  s.restart({"--event-retention", "3"});
+  auto again =
+      open_stream(s, {}, {"Last-Event-ID: " + std::to_string(first_id)});
+  check_reset(*again, "after a restart");
+}
+
+// -- 6. filters ---------------------------------------------------------------
+
+TEST(Sse, FiltersByEventNameAndBoard) {
+  test_server s;
+  auto hal = sign_up(s, "hal");
+  auto everything = open_stream(s);
+  auto by_name = open_stream(s, "?events=newBoard,newPath");
+  auto a = create_board(s, hal, "A");
+  auto b = create_board(s, hal, "B");
+  auto by_board = open_stream(s, "?board=" + std::to_string(a));
+  auto by_both =
+      open_stream(s, "?events=boardUpdated&board=" + std::to_string(a));
+
+  auto p1 = save_path(s, hal, a, false);
+  EXPECT_EQ(p1.status, 201) << p1.body;
+  auto path_a = int_at(p1.json(), "id");
+  EXPECT_EQ(save_path(s, hal, a, true).status, 200);
+  auto p2 = save_path(s, hal, b, false);
+  EXPECT_EQ(p2.status, 201) << p2.body;
+  auto path_b = int_at(p2.json(), "id");
+  EXPECT_EQ(
+      http_json("PUT", board_url(s, b), board_body("B2"), hal.token).status,
+      200);
+  EXPECT_EQ(http("DELETE", board_url(s, b), {},
+                 {"Authorization: Bearer " + hal.token})
+                .status,
+            204);
+  EXPECT_EQ(
+      http_json("PUT", board_url(s, a), board_body("A2"), hal.token).status,
+      200);
+  auto c = create_board(s, hal, "C");
+
+  ASSERT_TRUE(everything->wait_events(9)) << everything->raw();
+  auto completed = path_data(path_a, a, "A", "hal");
+  completed["complete"] = true;
+  const std::vector<expected_event> want_names{
+      {"newBoard", board_data(a, "A", "hal")},
+      {"newBoard", board_data(b, "B", "hal")},
+      {"newPath", path_data(path_a, a, "A", "hal")},
+      {"newPath", path_data(path_b, b, "B", "hal")},
+      {"newBoard", board_data(c, "C", "hal")},
+  };
+  const std::vector<expected_event> want_board{
+      {"newPath", path_data(path_a, a, "A", "hal")},
+      {"pathUpdated", completed},
+      {"boardUpdated", board_data(a, "A2", "hal")},
+  };
+  const std::vector<expected_event> want_both{
+      {"boardUpdated", board_data(a, "A2", "hal")},
+  };
+  EXPECT_TRUE(by_name->wait_events(want_names.size())) << by_name->raw();
+  EXPECT_TRUE(by_board->wait_events(want_board.size())) << by_board->raw();
+  EXPECT_TRUE(by_both->wait_events(want_both.size())) << by_both->raw();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(everything->events().size(), 9u);
+  expect_events(by_name->events(), want_names, "events=newBoard,newPath");
+  expect_events(by_board->events(), want_board, "board=A");
+  expect_events(by_both->events(), want_both, "events=boardUpdated&board=A");
+  stop_all({everything.get(), by_name.get(), by_board.get(), by_both.get()});
+
+  // Unknown names and malformed values are refused, as JSON errors.
+  struct bad_query {
+    std::string query;
+    std::string field;
+  };
+  for (const auto& [query, field] :
+       std::vector<bad_query>{{"?events=bogus", "events"},
+                              {"?events=newBoard,bogus", "events"},
+                              {"?events=", "events"},
+                              {"?board=abc", "board"},
+                              {"?board=-1", "board"},
+                              {"?lastEventId=abc", "lastEventId"}}) {
+    auto r = http("GET", s.url(sse_path) + query);
+    EXPECT_EQ(r.status, 400) << query << ": " << r.body;
+    EXPECT_TRUE(r.headers["content-type"].starts_with("application/json"))
+        << query << ": " << r.headers["content-type"];
+    EXPECT_EQ(r.error_code(), "invalid_query") << query << ": " << r.body;
+    EXPECT_EQ(r.error_field(), field) << query << ": " << r.body;
+  }
+}
+
+// -- 7. a slow client is dropped, the others get everything -------------------
+
+TEST(Sse, SlowClientIsDroppedWhileOthersReceiveEverything) {
+  test_server s{{"--stream-queue-frames", "8", "--stream-queue-bytes", "4096"}};
+  auto ivy = sign_up(s, "ivy");
+  auto normal = open_stream(s);
+  dots::test::stuck_client stuck{s.server->address(), std::string{sse_path}};
+  ASSERT_TRUE(eventually([&] { return metric(s, "dots_open_streams") == 2; }))
+      << "the stuck client's stream did not open";
+
+  // Many events with long names (100 four-byte characters, so ~0.5 KB a
+  // frame), from a few threads on kept-alive connections, until the server
+  // drops the stuck client. The kernel buffers megabytes on loopback before
+  // the server sees a full socket, so this takes thousands of events;
+  // bounded by count and time.
+  std::string name;
+  for (int i = 0; i < 100; ++i)
+    name += "\xF0\x9F\x98\x80"; // U+1F600
+  const auto body = json::serialize(board_body(name));
+  const auto url = s.url("/api/boards");
+  constexpr int max_boards = 15000;
+  constexpr int writers = 4;
+  const auto deadline = clock_type::now() + 30s;
+  std::atomic<int> next{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::mutex mtx;
+  std::set<std::int64_t> created;
+  std::vector<std::unique_ptr<json_poster>> posters;
+  for (int w = 0; w < writers; ++w)
+    posters.push_back(std::make_unique<json_poster>(ivy.token));
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, &poster = *posters[static_cast<std::size_t>(w)]] {
+      std::string reply;
+      while (!done.load() && clock_type::now() < deadline) {
+        if (next.fetch_add(1) >= max_boards)
+          break;
+        if (poster.send("POST", url, body, reply) != 201) {
+          ++failures;
+          continue;
+        }
+        auto id = int_at(json::parse(reply), "id");
+        std::lock_guard<std::mutex> guard{mtx};
+        created.insert(id);
+      }
+    });
+  bool dropped = false;
+  while (!dropped && clock_type::now() < deadline && next.load() < max_boards) {
+    std::this_thread::sleep_for(50ms);
+    dropped = metric(s, "dots_slow_clients_dropped_total") >= 1;
+  }
+  done = true;
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_TRUE(dropped) << "no slow client dropped after " << created.size()
+                       << " events";
+  EXPECT_GE(metric(s, "dots_slow_clients_dropped_total"), 1);
+  EXPECT_TRUE(stuck.closed_by_server(5s)) << "the stuck client is still open";
+
+  // The reading client got every event, in order, and was not dropped.
+  const auto n = created.size();
+  EXPECT_TRUE(normal->wait_events(n, 10s))
+      << normal->events().size() << " of " << n;
+  std::this_thread::sleep_for(100ms);
+  auto got = normal->events();
+  EXPECT_EQ(got.size(), n);
+  EXPECT_FALSE(normal->closed());
+  if (!got.empty())
+    expect_consecutive(got, id_of(got[0]));
+  std::set<std::int64_t> seen;
+  for (auto& e : got) {
+    EXPECT_EQ(e.event, "newBoard");
+    seen.insert(int_at(json::parse(e.data), "board_id"));
+  }
+  EXPECT_EQ(seen, created);
+  EXPECT_TRUE(eventually([&] { return metric(s, "dots_open_streams") == 1; }));
+}
+
+// -- 8. capacity --------------------------------------------------------------
+
+TEST(Sse, StreamsPastTheCapAreRefusedWith503) {
+  test_server s{{"--max-streams", "2"}};
+  auto jan = sign_up(s, "jan");
+  auto c1 = open_stream(s);
+  auto c2 = open_stream(s);
+
+  sse_client third{s.url(sse_path)};
+  ASSERT_TRUE(third.wait_closed(5s)) << "the third stream was not refused";
+  EXPECT_EQ(third.status(), 503);
+  EXPECT_FALSE(third.header("retry-after").empty());
+  EXPECT_TRUE(third.header("content-type").starts_with("application/json"))
+      << third.header("content-type");
+  http_response as_json;
+  as_json.body = third.raw();
+  EXPECT_FALSE(as_json.error_code().empty()) << third.raw();
+  EXPECT_TRUE(third.events().empty());
+
+  // Ordinary requests still work at the cap.
+  EXPECT_EQ(http("GET", s.url("/healthz")).status, 200)
+      << "the server is gone after refusing a stream:\n"
+      << s.server->log();
+  EXPECT_EQ(http("GET", s.url("/readyz")).status, 200);
+  EXPECT_EQ(http("GET", s.url("/api/boards")).status, 200);
+  auto board = create_board(s, jan, "at capacity");
+  ASSERT_TRUE(c1->wait_events(1)) << c1->raw();
+  ASSERT_TRUE(c2->wait_events(1)) << c2->raw();
+  EXPECT_EQ(data_of(c1->events()[0]), board_data(board, "at capacity", "jan"));
+  EXPECT_GE(metric(s, "dots_streams_refused_total"), 1);
+  EXPECT_GE(metric(s, status_key(503)), 1);
+
+  // One closes: a new one is accepted.
+  c1->stop();
+  ASSERT_TRUE(eventually([&] { return metric(s, "dots_open_streams") == 1; }))
+      << "the closed stream is still counted";
+  auto c3 = open_stream(s);
+  EXPECT_EQ(c3->status(), 200);
+  EXPECT_FALSE(c3->closed());
+  stop_all({c2.get(), c3.get()});
+}
+
+// -- 9. shutdown --------------------------------------------------------------
+
+TEST(Sse, SigtermEndsEveryStreamAndExitsZero) {
+  test_server s;
+  constexpr std::size_t n = 50;
+  std::vector<std::unique_ptr<sse_client>> streams;
+  for (std::size_t i = 0; i < n; ++i)
+    streams.push_back(std::make_unique<sse_client>(s.url(sse_path)));
+  for (auto& c : streams)
+    ASSERT_TRUE(eventually([&] { return !c->retry().empty(); }))
+        << "stream not open: " << c->status() << " " << c->raw();
+  EXPECT_EQ(metric(s, "dots_open_streams"), static_cast<double>(n));
+
+  const auto start = clock_type::now();
+  auto status = s.server->stop(SIGTERM, 10s);
+  const auto took = clock_type::now() - start;
+  EXPECT_EQ(status, 0) << s.server->log();
+  EXPECT_LT(took, 4s) << s.server->log();
+  std::size_t ended = 0;
+  for (auto& c : streams)
+    if (c->wait_closed(2s))
+      ++ended;
+  EXPECT_EQ(ended, n);
+}
+
+// -- 10. metrics --------------------------------------------------------------
+
+TEST(Sse, MetricsFollowStreamsEventsAndResponses) {
+  test_server s;
+  auto kim = sign_up(s, "kim");
+  auto page = http("GET", s.url("/metrics"));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(page.headers["content-type"].starts_with("text/plain"))
+      << page.headers["content-type"];
+  const std::vector<std::string> names{
+      "dots_open_streams",
+      "dots_events_published_total",
+      "dots_frames_delivered_total",
+      "dots_bytes_delivered_total",
+      "dots_slow_clients_dropped_total",
+      "dots_replays_served_total",
+      "dots_http_responses_total",
+  };
+  for (auto& name : names)
+    EXPECT_NE(page.body.find("# TYPE " + name + " "), std::string::npos)
+        << name << "\n"
+        << page.body;
+  auto m0 = scrape(s);
+  for (auto& name : names) {
+    if (name != "dots_http_responses_total") {
+      EXPECT_EQ(value_or_zero(m0, name), 0) << name;
+    }
+  }
+  EXPECT_TRUE(m0.contains("dots_open_streams"));
+  EXPECT_GE(value_or_zero(m0, status_key(201)), 1); // the registration
+
+  // Three clients, four events.
+  std::vector<std::unique_ptr<sse_client>> streams;
+  for (int i = 0; i < 3; ++i)
+    streams.push_back(open_stream(s));
+  EXPECT_EQ(metric(s, "dots_open_streams"), 3);
+  std::vector<std::int64_t> boards;
+  for (int i = 0; i < 4; ++i)
+    boards.push_back(create_board(s, kim, "m" + std::to_string(i)));
+  for (auto& c : streams)
+    ASSERT_TRUE(c->wait_events(4)) << c->raw();
+  // Every byte of the event frames (events and keep-alives are counted; the
+  // retry hint and the opening id line are not).
+  double bytes = 0;
+  for (auto& c : streams) {
+    auto frames = frames_of(c->raw());
+    ASSERT_EQ(frames.size(), 6u) << c->raw();
+    for (auto& f : frames)
+      if (f.find("\nevent: ") != std::string::npos)
+        bytes += static_cast<double>(f.size() + 2);
+  }
+  auto m1 = scrape_until(s, [&](auto& m) {
+    return value_or_zero(m, "dots_events_published_total") >= 4 &&
+           value_or_zero(m, "dots_frames_delivered_total") >= 12 &&
+           value_or_zero(m, "dots_bytes_delivered_total") >= bytes;
+  });
+  EXPECT_EQ(value_or_zero(m1, "dots_events_published_total"), 4);
+  EXPECT_EQ(value_or_zero(m1, "dots_frames_delivered_total"), 12);
+  EXPECT_EQ(value_or_zero(m1, "dots_bytes_delivered_total"), bytes);
+  EXPECT_EQ(value_or_zero(m1, "dots_replays_served_total"), 0);
+  EXPECT_EQ(value_or_zero(m1, "dots_slow_clients_dropped_total"), 0);
+  EXPECT_EQ(value_or_zero(m1, status_key(201)) -
+                value_or_zero(m0, status_key(201)),
+            4);
+
+  // A resume is a replay served.
+  auto resumed =
+      open_stream(s, {}, {"Last-Event-ID: " + streams[0]->events()[0].id});
+  ASSERT_TRUE(resumed->wait_events(3)) << resumed->raw();
+  auto m2 = scrape(s);
+  EXPECT_EQ(value_or_zero(m2, "dots_replays_served_total"), 1);
+  EXPECT_EQ(value_or_zero(m2, "dots_open_streams"), 4);
+
+  // Refused and failed requests are counted by status.
+  EXPECT_EQ(http("GET", s.url(sse_path) + "?events=bogus").status, 400);
+  EXPECT_EQ(http("GET", board_url(s, 999999)).status, 404);
+  auto m3 = scrape(s);
+  EXPECT_EQ(value_or_zero(m3, status_key(400)) -
+                value_or_zero(m2, status_key(400)),
+            1);
+  EXPECT_EQ(value_or_zero(m3, status_key(404)) -
+                value_or_zero(m2, status_key(404)),
+            1);
+  EXPECT_GE(value_or_zero(m3, status_key(200)) -
+                value_or_zero(m2, status_key(200)),
+            1); // the scrape before
+
+  // Closed streams leave the gauge.
+  stop_all({streams[0].get(), streams[1].get()});
+  EXPECT_TRUE(eventually([&] { return metric(s, "dots_open_streams") == 2; }))
+      << "open streams: " << metric(s, "dots_open_streams");
+  stop_all({streams[2].get(), resumed.get()});
+}
+
+TEST(Sse, MetricsCountReplayedFramesAsDelivered) {
+  test_server s;
+  auto lou = sign_up(s, "lou");
+  auto live = open_stream(s);
+  for (int i = 0; i < 3; ++i)
+    create_board(s, lou, "r" + std::to_string(i));
+  ASSERT_TRUE(live->wait_events(3)) << live->raw();
+  auto before = scrape_until(s, [](auto& m) {
+    return value_or_zero(m, "dots_frames_delivered_total") >= 3;
+  });
+  EXPECT_EQ(value_or_zero(before, "dots_frames_delivered_total"), 3);
+
+  // A client that resumes from the first event gets two frames written.
+  auto resumed = open_stream(s, {}, {"Last-Event-ID: " + live->events()[0].id});
+  ASSERT_TRUE(resumed->wait_events(2)) << resumed->raw();
+  auto after = scrape_until(s, [&](auto& m) {
+    return value_or_zero(m, "dots_frames_delivered_total") >
+           value_or_zero(before, "dots_frames_delivered_total");
+  });
+  EXPECT_EQ(value_or_zero(after, "dots_frames_delivered_total") -
+                value_or_zero(before, "dots_frames_delivered_total"),
+            2)
+      << "replayed frames are SSE frames written to a client";
+  auto frames = frames_of(resumed->raw());
+  ASSERT_EQ(frames.size(), 3u) << resumed->raw();
+  EXPECT_EQ(value_or_zero(after, "dots_bytes_delivered_total") -
+                value_or_zero(before, "dots_bytes_delivered_total"),
+            static_cast<double>(resumed->raw().size() - frames[0].size() - 2));
+  stop_all({live.get(), resumed.get()});
+}
+
+} // namespace
