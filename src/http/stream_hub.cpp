@@ -1,6 +1,7 @@
 #include "http/stream_hub.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace dots::http {
 
@@ -27,38 +28,84 @@ sse_stream::sse_stream(tcp::socket socket, stream_filter filter,
 }
 
 void sse_stream::push(const domain::frame_ptr& f) {
-  if (closed_ || !filter_.passes(*f))
-    return;
-  if (!live_) {
-    // Held until the replay is written; go_live() drops what it repeats.
-    enqueue(f);
-    return;
-  }
-  if (f->id != 0) {
-    if (f->id <= last_id_)
+  push(std::span<const domain::frame_ptr>{&f, 1});
+}
+
+void sse_stream::push(std::span<const domain::frame_ptr> frames) {
+  // The frames this stream takes from the batch, in order.
+  std::array<const domain::frame*, max_gather> take;
+  std::size_t count = 0;
+  for (const auto& f : frames) {
+    if (closed_)
       return;
-    last_id_ = f->id;
+    if (!filter_.passes(*f))
+      continue;
+    if (!live_) {
+      // Held until the replay is written; go_live() drops what it repeats.
+      enqueue(f);
+      continue;
+    }
+    if (f->id != 0) {
+      if (f->id <= last_id_)
+        continue;
+      last_id_ = f->id;
+    }
+    if (writing_ || count == take.size()) {
+      // Behind a write in flight (or past one gather): queued, and sent
+      // together when the socket has room.
+      if (!writing_)
+        write_now(take.data(), count, frames);
+      count = 0;
+      if (!closed_ && enqueue(f) && !writing_) {
+        writing_ = true;
+        write_queued();
+      }
+      continue;
+    }
+    take[count++] = f.get();
   }
-  if (writing_) {
-    enqueue(f);
-    return;
-  }
-  // The common case: an idle socket with room. One write, straight from the
-  // shared frame, with no allocation and no handler.
+  if (count > 0 && !closed_)
+    write_now(take.data(), count, frames);
+}
+
+void sse_stream::write_now(const domain::frame* const* take, std::size_t count,
+                           std::span<const domain::frame_ptr> batch) {
+  // The common case: an idle socket with room. One write (writev when the
+  // batch holds several frames) straight from the shared frames: no copy,
+  // no allocation, no handler.
+  std::array<net::const_buffer, max_gather> buffers;
+  for (std::size_t i = 0; i < count; ++i)
+    buffers[i] = net::buffer(take[i]->bytes);
   beast::error_code ec;
-  auto n = socket_.write_some(net::buffer(f->bytes), ec);
+  auto n = socket_.write_some(
+      std::span<const net::const_buffer>{buffers.data(), count}, ec);
   if (ec && ec != net::error::would_block && ec != net::error::try_again) {
     close();
     return;
   }
-  if (n == f->bytes.size()) {
-    hub_.count_delivered(1, n);
-    return;
-  }
-  // The socket took part of it (or nothing): the rest goes asynchronously.
+  // Whole frames written; the first one not fully written goes on
+  // asynchronously from where the socket stopped, the rest behind it.
   hub_.count_delivered(0, n);
-  in_flight_.push_back(f);
+  std::size_t done = 0;
+  while (done < count && n >= take[done]->bytes.size()) {
+    n -= take[done]->bytes.size();
+    ++done;
+  }
+  hub_.count_delivered(done, 0);
+  if (done == count)
+    return;
+  auto owner = [&](const domain::frame* f) -> const domain::frame_ptr& {
+    // The shared pointer of a frame taken from the batch, to keep it alive
+    // while the write is in flight.
+    for (const auto& p : batch)
+      if (p.get() == f)
+        return p;
+    return batch.front(); // unreachable: every taken frame is in the batch
+  };
+  in_flight_.push_back(owner(take[done]));
   first_offset_ = n;
+  for (std::size_t i = done + 1; i < count; ++i)
+    in_flight_.push_back(owner(take[i]));
   writing_ = true;
   write_queued();
 }
@@ -157,9 +204,28 @@ stream_hub::stream_hub(net::io_context& io, stream_limits limits)
     , limits_(limits) {}
 
 void stream_hub::publish(domain::frame_ptr frame) {
-  net::post(io_, [self = shared_from_this(), frame = std::move(frame)] {
-    self->deliver(frame);
-  });
+  // Frames published while a drain is already on its way join it: under a
+  // burst each stream then gets several frames in one write. The lock only
+  // guards this list, never a write.
+  bool post = false;
+  {
+    std::lock_guard<std::mutex> guard{pending_mtx_};
+    pending_.push_back(std::move(frame));
+    post = !drain_posted_;
+    drain_posted_ = true;
+  }
+  if (post)
+    net::post(io_, [self = shared_from_this()] { self->drain(); });
+}
+
+void stream_hub::drain() {
+  {
+    std::lock_guard<std::mutex> guard{pending_mtx_};
+    batch_.swap(pending_);
+    drain_posted_ = false;
+  }
+  deliver(std::span<const domain::frame_ptr>{batch_});
+  batch_.clear();
 }
 
 void stream_hub::add(sse_stream* s) {
@@ -177,10 +243,14 @@ void stream_hub::remove(sse_stream* s) {
 }
 
 void stream_hub::deliver(const domain::frame_ptr& f) {
+  deliver(std::span<const domain::frame_ptr>{&f, 1});
+}
+
+void stream_hub::deliver(std::span<const domain::frame_ptr> frames) {
   // Streams that close here are only marked; they leave the list from their
   // own coroutine, so the list does not change under this loop.
   for (auto* s : streams_)
-    s->push(f);
+    s->push(frames);
 }
 
 void stream_hub::close_all() {

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <span>
 #include <vector>
 
 namespace dots::http {
@@ -50,6 +52,9 @@ public:
   /// sent; held until the stream is live; else written at once when the
   /// socket takes it, or queued behind the write in flight.
   void push(const domain::frame_ptr& f);
+  /// The same for several frames in order; an idle socket gets all it takes
+  /// of them in one gathered write.
+  void push(std::span<const domain::frame_ptr> frames);
 
   /// Ends holding: `replayed_id` is the last event id the replay sent (or
   /// the client's Last-Event-ID); held frames above it go out now.
@@ -61,7 +66,12 @@ public:
 private:
   friend class stream_hub;
 
+  /// Frames per gathered write (within every platform's IOV_MAX).
+  static constexpr std::size_t max_gather = 64;
+
   bool enqueue(const domain::frame_ptr& f);
+  void write_now(const domain::frame* const* take, std::size_t count,
+                 std::span<const domain::frame_ptr> batch);
   void write_queued();
   void on_written(const beast::error_code& ec, std::size_t bytes);
 
@@ -90,7 +100,8 @@ class stream_hub : public actors::frame_sink,
 public:
   stream_hub(net::io_context& io, stream_limits limits);
 
-  /// From the notifier's thread: one post per frame for the whole shard.
+  /// From the notifier's thread: hands the frame to the shard, one post for
+  /// the whole shard (and for all frames that come before it runs).
   void publish(domain::frame_ptr frame) override;
 
   // -- on the shard's thread --------------------------------------------------
@@ -98,6 +109,7 @@ public:
   void add(sse_stream* s);
   void remove(sse_stream* s);
   void deliver(const domain::frame_ptr& f);
+  void deliver(std::span<const domain::frame_ptr> frames);
   /// Closes every stream (shutdown).
   void close_all();
 
@@ -121,9 +133,17 @@ public:
   }
 
 private:
+  void drain();
+
   net::io_context& io_;
   stream_limits limits_;
   std::vector<sse_stream*> streams_;
+  /// Frames published and not yet handed to the streams.
+  std::mutex pending_mtx_;
+  std::vector<domain::frame_ptr> pending_;
+  bool drain_posted_ = false;
+  /// The batch being delivered (kept to reuse its capacity).
+  std::vector<domain::frame_ptr> batch_;
 };
 
 } // namespace dots::http

@@ -488,5 +488,39 @@ TEST_F(StreamHub, CloseAllEndsEveryStream) {
   EXPECT_EQ(hub_->frames_delivered.load(), 0u);
 }
 
+TEST_F(StreamHub, ABatchReachesEveryStreamInOrderAndCountsEachFrame) {
+  auto& a = connect();
+  auto& b = connect(
+      stream_filter{1u << static_cast<unsigned>(event_type::new_path), 0});
+  a.stream->go_live(0);
+  b.stream->go_live(0);
+  const auto f1 = event_frame(1, event_type::new_board, 1);
+  const auto f2 = event_frame(2, event_type::new_path, 1);
+  const auto f3 = event_frame(3, event_type::new_board, 2);
+  const auto end = comment_frame("end");
+  // As the shard's drain hands over several frames published meanwhile.
+  const std::vector<frame_ptr> batch{f1, f2, f3, end};
+  hub_->deliver(std::span<const frame_ptr>{batch});
+  expect_exactly(a, {f1, f2, f3}, end);
+  expect_exactly(b, {f2}, end);
+  // a: 3 events + end; b: 1 event + end.
+  EXPECT_EQ(hub_->frames_delivered.load(), 6u);
+}
+
+TEST_F(StreamHub, ABatchLargerThanOneGatherStillArrivesWhole) {
+  auto& c = connect();
+  c.stream->go_live(0);
+  std::vector<frame_ptr> batch;
+  std::vector<frame_ptr> expected;
+  for (std::int64_t id = 1; id <= 200; ++id) {
+    batch.push_back(event_frame(id, event_type::new_board, 1));
+    expected.push_back(batch.back());
+  }
+  const auto end = comment_frame("end");
+  batch.push_back(end);
+  hub_->deliver(std::span<const frame_ptr>{batch});
+  expect_exactly(c, expected, end);
+}
+
 } // namespace
 } // namespace dots::http
