@@ -35,15 +35,7 @@ tcp::endpoint listener::local_endpoint() const {
 
 void listener::start() {
   net::co_spawn(acceptor_.get_executor(), accept_loop(),
-                [](std::exception_ptr e) {
-                  if (!e)
-                    return;
-                  try {
-                    std::rethrow_exception(e);
-                  } catch (const std::exception& x) {
-                    log::error("accept loop ended: ", x.what());
-                  }
-                });
+                log_if_thrown{"accept loop"});
 }
 
 void listener::stop() {
@@ -77,15 +69,17 @@ net::awaitable<void> listener::accept_loop() {
       continue;
     }
     net::co_spawn(home.io(), run_session(ctx_, home, std::move(socket)),
-                  [](std::exception_ptr e) {
-                    if (!e)
-                      return;
-                    try {
-                      std::rethrow_exception(e);
-                    } catch (const std::exception& x) {
-                      log::warn("session ended: ", x.what());
-                    }
-                  });
+                  log_if_thrown{"session"});
+  }
+}
+
+void log_if_thrown::operator()(std::exception_ptr e) const {
+  if (!e)
+    return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    log::warn(what, " ended: ", x.what());
   }
 }
 

@@ -54,17 +54,6 @@ std::string peer_address(const tcp::socket& socket) {
   return ec ? std::string{"unknown"} : ep.address().to_string();
 }
 
-/// Logs how a detached coroutine ended, if by an exception.
-void log_failure(std::exception_ptr e) {
-  if (!e)
-    return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    log::warn("stream ended: ", x.what());
-  }
-}
-
 /// Gives the client a moment to read a final error response: closing with
 /// unread request bytes pending would reset the connection and lose it.
 net::awaitable<void> linger_close(beast::tcp_stream& stream) {
@@ -132,7 +121,7 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
       if (admitted) {
         net::co_spawn(home.io(),
                       run_stream(ctx, home, stream.release_socket(), *admitted),
-                      log_failure);
+                      log_if_thrown{"stream"});
         co_return;
       }
       res = error_response(req, admitted.err());
