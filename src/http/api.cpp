@@ -35,6 +35,21 @@ net::awaitable<result<T>> call(app_context& ctx, const Handle& dest,
   co_return std::move(*reply);
 }
 
+/// 200 with the value as JSON, or the error's response.
+template <class T>
+response reply(const request& req, const result<T>& r) {
+  if (!r)
+    return error_response(req, r.err());
+  return json_response(req, bhttp::status::ok, domain::to_json(*r));
+}
+
+/// 204, or the error's response.
+response reply(const request& req, const result<domain::unit>& r) {
+  if (!r)
+    return error_response(req, r.err());
+  return empty_response(req, bhttp::status::no_content);
+}
+
 /// The caller's account, or the 401/403 to answer with.
 net::awaitable<result<domain::user>> caller(app_context& ctx,
                                             const request& req) {
@@ -116,9 +131,7 @@ net::awaitable<response> logout(app_context& ctx, const request& req) {
 
 net::awaitable<response> me(app_context& ctx, const request& req) {
   auto u = co_await caller(ctx, req);
-  if (!u)
-    co_return error_response(req, u.err());
-  co_return json_response(req, bhttp::status::ok, domain::to_json(*u));
+  co_return reply(req, u);
 }
 
 // -- boards -------------------------------------------------------------------
@@ -168,10 +181,8 @@ net::awaitable<response> list_boards(app_context& ctx, const request& req,
     q->creator_id = u->id;
   }
   auto ask = *q;
-  auto page = co_await call<domain::board_page>(ctx, ctx.boards, ask);
-  if (!page)
-    co_return error_response(req, page.err());
-  co_return json_response(req, bhttp::status::ok, domain::to_json(*page));
+  auto answer = co_await call<domain::board_page>(ctx, ctx.boards, ask);
+  co_return reply(req, answer);
 }
 
 /// A validated board draft from the body of `req`.
@@ -205,29 +216,23 @@ net::awaitable<response> board(app_context& ctx, const request& req,
                                const route& r) {
   if (req.method() == bhttp::verb::get) {
     auto ask = actors::get_board{r.board_id};
-    auto b = co_await call<domain::board>(ctx, ctx.boards, ask);
-    if (!b)
-      co_return error_response(req, b.err());
-    co_return json_response(req, bhttp::status::ok, domain::to_json(*b));
+    auto answer = co_await call<domain::board>(ctx, ctx.boards, ask);
+    co_return reply(req, answer);
   }
   auto u = co_await caller(ctx, req);
   if (!u)
     co_return error_response(req, u.err());
   if (req.method() == bhttp::verb::delete_) {
     auto ask = actors::delete_board{*u, r.board_id};
-    auto done = co_await call<domain::unit>(ctx, ctx.boards, ask);
-    if (!done)
-      co_return error_response(req, done.err());
-    co_return empty_response(req, bhttp::status::no_content);
+    auto answer = co_await call<domain::unit>(ctx, ctx.boards, ask);
+    co_return reply(req, answer);
   }
   auto draft = board_body(req);
   if (!draft)
     co_return error_response(req, draft.err());
   auto ask = actors::update_board{*u, r.board_id, std::move(*draft)};
-  auto b = co_await call<domain::board>(ctx, ctx.boards, ask);
-  if (!b)
-    co_return error_response(req, b.err());
-  co_return json_response(req, bhttp::status::ok, domain::to_json(*b));
+  auto answer = co_await call<domain::board>(ctx, ctx.boards, ask);
+  co_return reply(req, answer);
 }
 
 // -- paths --------------------------------------------------------------------
@@ -239,17 +244,13 @@ net::awaitable<response> board_path(app_context& ctx, const request& req,
     co_return error_response(req, u.err());
   if (req.method() == bhttp::verb::get) {
     auto ask = actors::get_path{*u, r.board_id};
-    auto p = co_await call<domain::path>(ctx, ctx.paths, ask);
-    if (!p)
-      co_return error_response(req, p.err());
-    co_return json_response(req, bhttp::status::ok, domain::to_json(*p));
+    auto answer = co_await call<domain::path>(ctx, ctx.paths, ask);
+    co_return reply(req, answer);
   }
   if (req.method() == bhttp::verb::delete_) {
     auto ask = actors::delete_path{*u, r.board_id};
-    auto done = co_await call<domain::unit>(ctx, ctx.paths, ask);
-    if (!done)
-      co_return error_response(req, done.err());
-    co_return empty_response(req, bhttp::status::no_content);
+    auto answer = co_await call<domain::unit>(ctx, ctx.paths, ask);
+    co_return reply(req, answer);
   }
   auto body = json_body(req);
   if (!body)
