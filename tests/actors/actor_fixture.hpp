@@ -3,6 +3,7 @@
 #include "actors/spawn.hpp"
 #include "domain/frame.hpp"
 #include "storage/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -36,28 +37,7 @@ using namespace std::chrono_literals;
 /// How long any test waits for an actor before failing.
 inline constexpr auto wait_limit = 10s;
 
-/// A new, empty folder under the system temp folder, removed with its
-/// contents when the object goes.
-class temp_dir {
-public:
-  temp_dir() {
-    auto pattern = (fs::temp_directory_path() / "dots-actors-XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-      throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-
-  const fs::path& path() const noexcept { return path_; }
-
-private:
-  fs::path path_;
-};
+using ::dots::test::temp_dir;
 
 /// A frame sink that keeps every frame it is handed, for the test thread
 /// to look at; publish() comes from the notifier's thread.

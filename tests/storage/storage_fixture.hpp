@@ -1,6 +1,7 @@
 #pragma once
 
 #include "domain/types.hpp"
+#include "support/temp_dir.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -20,28 +21,7 @@ namespace dots::storage::test {
 
 namespace fs = std::filesystem;
 
-/// A new, empty folder under the system temp folder, removed with its
-/// contents when the object goes.
-class temp_dir {
-public:
-  temp_dir() {
-    auto pattern = (fs::temp_directory_path() / "dots-storage-XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-      throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-
-  const fs::path& path() const noexcept { return path_; }
-
-private:
-  fs::path path_;
-};
+using ::dots::test::temp_dir;
 
 /// A plain connection that bypasses the store, for test setup and checks.
 /// Test-only: SQL here is built freely since no user input reaches it.

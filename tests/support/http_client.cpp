@@ -132,9 +132,12 @@ http_response http_json(const std::string& method, const std::string& url,
 // -- sse_client ---------------------------------------------------------------
 
 sse_client::sse_client(std::string url, std::vector<std::string> headers)
-  : url_(std::move(url)), headers_(std::move(headers)) {
+    : url_(std::move(url))
+    , headers_(std::move(headers)) {
   ensure_curl();
-  thread_ = std::thread{[this] { run(); }};
+  thread_ = std::thread{[this] {
+    run();
+  }};
 }
 
 sse_client::~sse_client() {
@@ -164,12 +167,12 @@ void sse_client::run() {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(
-    c, CURLOPT_XFERINFOFUNCTION,
-    +[](void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
-      auto* s = static_cast<sse_client*>(self);
-      std::lock_guard<std::mutex> guard{s->mtx_};
-      return s->stop_ ? 1 : 0;
-    });
+      c, CURLOPT_XFERINFOFUNCTION,
+      +[](void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+        auto* s = static_cast<sse_client*>(self);
+        std::lock_guard<std::mutex> guard{s->mtx_};
+        return s->stop_ ? 1 : 0;
+      });
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
   curl_easy_perform(c);
   curl_slist_free_all(list);
@@ -215,8 +218,8 @@ void sse_client::feed(const char* p, std::size_t n) {
       return;
     auto line = pending_.substr(0, eol);
     auto skip = 1;
-    if (pending_[eol] == '\r' && eol + 1 < pending_.size()
-        && pending_[eol + 1] == '\n')
+    if (pending_[eol] == '\r' && eol + 1 < pending_.size() &&
+        pending_[eol + 1] == '\n')
       skip = 2;
     else if (pending_[eol] == '\r' && eol + 1 == pending_.size())
       return; // wait: the LF of a CRLF may come next
@@ -260,8 +263,8 @@ void sse_client::feed(const char* p, std::size_t n) {
 }
 
 bool sse_client::wait_for(
-  const std::function<bool(const std::vector<sse_event>&)>& pred,
-  std::chrono::milliseconds timeout) {
+    const std::function<bool(const std::vector<sse_event>&)>& pred,
+    std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock{mtx_};
   return cv_.wait_for(lock, timeout, [&] { return pred(events_); });
 }
@@ -318,8 +321,8 @@ stuck_client::stuck_client(const std::string& host_port,
   auto colon = host_port.rfind(':');
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(
-    std::stoi(host_port.substr(colon + 1))));
+  addr.sin_port =
+      htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
   ::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int small = 2048;
@@ -327,10 +330,10 @@ stuck_client::stuck_client(const std::string& host_port,
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
     throw std::runtime_error("stuck_client: connect failed");
-  auto req = "GET " + target + " HTTP/1.1\r\nHost: " + host_port
-             + "\r\nAccept: text/event-stream\r\n\r\n";
-  if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL)
-      != static_cast<ssize_t>(req.size()))
+  auto req = "GET " + target + " HTTP/1.1\r\nHost: " + host_port +
+             "\r\nAccept: text/event-stream\r\n\r\n";
+  if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(req.size()))
     throw std::runtime_error("stuck_client: send failed");
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -8,8 +9,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 // A real HTTP client for the end-to-end tests: libcurl, the library behind
 // the curl command.
@@ -64,16 +63,15 @@ public:
   bool wait_events(std::size_t n,
                    std::chrono::milliseconds timeout = std::chrono::seconds{5});
   /// Waits until the server ended the stream.
-  bool wait_closed(std::chrono::milliseconds timeout
-                   = std::chrono::seconds{5});
+  bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
   std::vector<sse_event> events() const;
-  std::size_t comments() const;        ///< comment lines seen (keep-alives)
-  long status() const;                 ///< HTTP status, 0 until known
+  std::size_t comments() const; ///< comment lines seen (keep-alives)
+  long status() const;          ///< HTTP status, 0 until known
   std::string header(const std::string& lower_name) const;
-  std::string raw() const;             ///< every byte received
+  std::string raw() const; ///< every byte received
   bool closed() const;
-  std::string retry() const;           ///< the last `retry:` value
+  std::string retry() const; ///< the last `retry:` value
 
   /// Closes the connection (within about a second).
   void stop();

@@ -14,23 +14,6 @@
 
 namespace dots::test {
 
-temp_dir::temp_dir() {
-  std::random_device rd;
-  auto base = std::filesystem::temp_directory_path();
-  for (;;) {
-    auto p = base / ("dots-test-" + std::to_string(rd()));
-    if (std::filesystem::create_directory(p)) {
-      path_ = p;
-      return;
-    }
-  }
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 std::string server_binary() {
   const char* bin = std::getenv("DOTS_SERVER");
   return bin != nullptr ? bin : DOTS_SERVER_PATH;
@@ -39,13 +22,13 @@ std::string server_binary() {
 server_process::server_process(std::filesystem::path db,
                                std::vector<std::string> extra,
                                std::string listen) {
-  log_file_ = db.parent_path() / ("server-" + std::to_string(::getpid()) + "-"
-                                  + std::to_string(std::random_device{}())
-                                  + ".log");
+  log_file_ =
+      db.parent_path() / ("server-" + std::to_string(::getpid()) + "-" +
+                          std::to_string(std::random_device{}()) + ".log");
   int out[2];
   if (::pipe(out) != 0)
     throw std::runtime_error("pipe failed");
-  std::vector<std::string> args{server_binary(), "--listen", listen, "--db",
+  std::vector<std::string> args{server_binary(), "--listen",    listen, "--db",
                                 db.string(),     "--log-level", "info"};
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = ::fork();
@@ -67,8 +50,8 @@ server_process::server_process(std::filesystem::path db,
   // Read the first stdout line: "Dots listening on http://HOST:PORT/".
   std::string line;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
-  while (line.find('\n') == std::string::npos
-         && std::chrono::steady_clock::now() < deadline) {
+  while (line.find('\n') == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
     pollfd p{out[0], POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0)
       continue;
@@ -82,8 +65,8 @@ server_process::server_process(std::filesystem::path db,
   auto at = line.find("http://");
   if (at == std::string::npos) {
     stop(SIGKILL);
-    throw std::runtime_error("dots-server did not start: " + line + "\n"
-                             + log());
+    throw std::runtime_error("dots-server did not start: " + line + "\n" +
+                             log());
   }
   auto url = line.substr(at, line.find('\n', at) - at);
   if (!url.empty() && url.back() == '/')

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "support/temp_dir.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -10,19 +12,6 @@
 // for end-to-end tests.
 
 namespace dots::test {
-
-/// A fresh temporary folder, removed with its contents on destruction.
-class temp_dir {
-public:
-  temp_dir();
-  ~temp_dir();
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
-private:
-  std::filesystem::path path_;
-};
 
 /// The dots-server binary under test (from DOTS_SERVER, set by CMake).
 std::string server_binary();
@@ -45,8 +34,8 @@ public:
 
   /// Sends `sig` and waits for the exit; returns the exit status (or -1 when
   /// it had to be killed after `timeout`, or 128+signal when killed).
-  int stop(int sig = 15, std::chrono::milliseconds timeout
-                         = std::chrono::seconds{10});
+  int stop(int sig = 15,
+           std::chrono::milliseconds timeout = std::chrono::seconds{10});
 
   /// What the server printed on standard error so far.
   std::string log() const;
