@@ -30,6 +30,8 @@ if ((${#missing[@]} > 0)); then
   sudo_cmd=()
   [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -q
+  # With recommends: Chromium's include the fonts and GL bits the browser
+  # tests were checked with.
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q \
-    --no-install-recommends "${missing[@]}"
+    "${missing[@]}"
 fi
