@@ -40,12 +40,6 @@ boards_impl(boards_actor::stateful_pointer<boards_state> self,
   self->state.store = std::move(store);
   self->state.notifier = std::move(notifier);
   self->state.trimmer.emplace(cfg);
-  // Tells the notifier about a committed change, then trims the log.
-  auto committed = [self](auto message) {
-    auto id = message.event.id;
-    self->send(self->state.notifier, std::move(message));
-    self->state.trimmer->after_write(*self->state.store, id);
-  };
   return {
       [self](list_boards& msg) -> result<domain::board_page> {
         return self->state.store->list_boards(msg.creator_id, msg.limit,
@@ -54,32 +48,32 @@ boards_impl(boards_actor::stateful_pointer<boards_state> self,
       [self](get_board& msg) -> result<domain::board> {
         return self->state.store->get_board(msg.id);
       },
-      [self, committed](create_board& msg) -> result<domain::board> {
+      [self](create_board& msg) -> result<domain::board> {
         auto done = self->state.store->create_board(msg.caller.id, msg.draft,
                                                     now_text());
         if (!done)
           return std::move(done).err();
-        committed(board_created{std::move(done->event)});
+        report_committed(self, board_created{std::move(done->event)});
         return std::move(done->value);
       },
-      [self, committed](update_board& msg) -> result<domain::board> {
+      [self](update_board& msg) -> result<domain::board> {
         auto& store = *self->state.store;
         if (auto b = owned_board(store, msg.id, msg.caller); !b)
           return std::move(b).err();
         auto done = store.update_board(msg.id, msg.draft, now_text());
         if (!done)
           return std::move(done).err();
-        committed(board_updated{std::move(done->event)});
+        report_committed(self, board_updated{std::move(done->event)});
         return std::move(done->value);
       },
-      [self, committed](delete_board& msg) -> result<domain::unit> {
+      [self](delete_board& msg) -> result<domain::unit> {
         auto& store = *self->state.store;
         if (auto b = owned_board(store, msg.id, msg.caller); !b)
           return std::move(b).err();
         auto done = store.delete_board(msg.id);
         if (!done)
           return std::move(done).err();
-        committed(board_deleted{std::move(done->event)});
+        report_committed(self, board_deleted{std::move(done->event)});
         return domain::unit{};
       },
   };

@@ -47,12 +47,10 @@ paths_impl(paths_actor::stateful_pointer<paths_state> self,
                                         complete, now_text());
         if (!done)
           return std::move(done).err();
-        auto id = done->event.id;
         if (done->created)
-          self->send(st.notifier, path_created{std::move(done->event)});
+          report_committed(self, path_created{std::move(done->event)});
         else
-          self->send(st.notifier, path_updated{std::move(done->event)});
-        st.trimmer->after_write(*st.store, id);
+          report_committed(self, path_updated{std::move(done->event)});
         return path_saved{std::move(done->path), done->created};
       },
       [self](delete_path& msg) -> result<domain::unit> {

@@ -28,4 +28,15 @@ private:
   retention_config cfg_;
 };
 
+/// What a persistence actor does once a change and its event row are
+/// committed: tells the notifier, then keeps the log trimmed. `Self` is a
+/// stateful actor whose state has `store`, `notifier` and `trimmer`.
+template <class Self, class Message>
+void report_committed(Self* self, Message message) {
+  auto& st = self->state;
+  auto id = message.event.id;
+  self->send(st.notifier, std::move(message));
+  st.trimmer->after_write(*st.store, id);
+}
+
 } // namespace dots::actors

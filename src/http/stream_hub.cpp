@@ -32,10 +32,11 @@ void sse_stream::push(const domain::frame_ptr& f) {
 }
 
 void sse_stream::push(std::span<const domain::frame_ptr> frames) {
-  // The frames this stream takes from the batch, in order.
-  std::array<const domain::frame*, max_gather> take;
+  // Where in the batch the frames this stream takes are, in order.
+  std::array<std::size_t, max_gather> take;
   std::size_t count = 0;
-  for (const auto& f : frames) {
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const auto& f = frames[i];
     if (closed_)
       return;
     if (!filter_.passes(*f))
@@ -62,20 +63,20 @@ void sse_stream::push(std::span<const domain::frame_ptr> frames) {
       }
       continue;
     }
-    take[count++] = f.get();
+    take[count++] = i;
   }
   if (count > 0 && !closed_)
     write_now(take.data(), count, frames);
 }
 
-void sse_stream::write_now(const domain::frame* const* take, std::size_t count,
+void sse_stream::write_now(const std::size_t* take, std::size_t count,
                            std::span<const domain::frame_ptr> batch) {
   // The common case: an idle socket with room. One write (writev when the
   // batch holds several frames) straight from the shared frames: no copy,
   // no allocation, no handler.
   std::array<net::const_buffer, max_gather> buffers;
   for (std::size_t i = 0; i < count; ++i)
-    buffers[i] = net::buffer(take[i]->bytes);
+    buffers[i] = net::buffer(batch[take[i]]->bytes);
   beast::error_code ec;
   auto n = socket_.write_some(
       std::span<const net::const_buffer>{buffers.data(), count}, ec);
@@ -84,28 +85,20 @@ void sse_stream::write_now(const domain::frame* const* take, std::size_t count,
     return;
   }
   // Whole frames written; the first one not fully written goes on
-  // asynchronously from where the socket stopped, the rest behind it.
+  // asynchronously from where the socket stopped, the rest behind it (the
+  // shared pointers keep them alive while the write is in flight).
   hub_.count_delivered(0, n);
   std::size_t done = 0;
-  while (done < count && n >= take[done]->bytes.size()) {
-    n -= take[done]->bytes.size();
+  while (done < count && n >= batch[take[done]]->bytes.size()) {
+    n -= batch[take[done]]->bytes.size();
     ++done;
   }
   hub_.count_delivered(done, 0);
   if (done == count)
     return;
-  auto owner = [&](const domain::frame* f) -> const domain::frame_ptr& {
-    // The shared pointer of a frame taken from the batch, to keep it alive
-    // while the write is in flight.
-    for (const auto& p : batch)
-      if (p.get() == f)
-        return p;
-    return batch.front(); // unreachable: every taken frame is in the batch
-  };
-  in_flight_.push_back(owner(take[done]));
   first_offset_ = n;
-  for (std::size_t i = done + 1; i < count; ++i)
-    in_flight_.push_back(owner(take[i]));
+  for (std::size_t i = done; i < count; ++i)
+    in_flight_.push_back(batch[take[i]]);
   writing_ = true;
   write_queued();
 }

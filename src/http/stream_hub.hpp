@@ -70,7 +70,9 @@ private:
   static constexpr std::size_t max_gather = 64;
 
   bool enqueue(const domain::frame_ptr& f);
-  void write_now(const domain::frame* const* take, std::size_t count,
+  /// Writes batch[take[0..count)] at once; what the socket does not take
+  /// goes on asynchronously.
+  void write_now(const std::size_t* take, std::size_t count,
                  std::span<const domain::frame_ptr> batch);
   void write_queued();
   void on_written(const beast::error_code& ec, std::size_t bytes);
