@@ -951,7 +951,11 @@ TEST(Sse, FiltersByEventNameAndBoard) {
 // -- 7. a slow client is dropped, the others get everything -------------------
 
 TEST(Sse, SlowClientIsDroppedWhileOthersReceiveEverything) {
-  test_server s{{"--stream-queue-frames", "8", "--stream-queue-bytes", "4096"}};
+  // Small limits, but with room for a client that does read while the
+  // writers flood it on a loaded machine: the queue bytes also size each
+  // stream's socket send buffer.
+  test_server s{
+      {"--stream-queue-frames", "64", "--stream-queue-bytes", "65536"}};
   auto ivy = sign_up(s, "ivy");
   auto normal = open_stream(s);
   dots::test::stuck_client stuck{s.server->address(), std::string{sse_path}};
