@@ -72,8 +72,8 @@ void board_event_then_frame(benchmark::State& state) {
   std::int64_t id = 1;
   for (auto _ : state) {
     auto ev = domain::board_event(domain::event_type::new_board, b);
-    auto frame =
-        domain::encode_sse_event(id++, domain::event_name(ev.type), ev.data);
+    auto frame = domain::encode_sse_event(id++, domain::event_name(ev.type),
+                                          domain::event_data(ev));
     benchmark::DoNotOptimize(frame);
   }
 }

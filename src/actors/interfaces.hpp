@@ -33,12 +33,19 @@ using paths_actor = caf::typed_actor<
     caf::replies_to<save_path>::with<domain::result<path_saved>>,
     caf::replies_to<delete_path>::with<domain::result<domain::unit>>>;
 
-/// Turns committed changes into SSE frames, encoded once, and hands them to
-/// every stream; answers replays from the retained log.
+/// Reads the durable event log on a connection of its own, so that the
+/// notifier never blocks on I/O. Answers `read_events` with a slice.
+using event_log_actor = caf::typed_actor<
+    caf::replies_to<read_events>::with<domain::result<storage::event_slice>>>;
+
+/// Publishes committed events strictly in id order from its cursor: encodes
+/// each frame once and hands it to every stream; reads from the event log
+/// whatever it was not sent (another instance's events, a late message);
+/// answers replays from the retained frames.
 using notifier_actor = caf::typed_actor<
     caf::reacts_to<board_created>, caf::reacts_to<board_updated>,
     caf::reacts_to<board_deleted>, caf::reacts_to<path_created>,
     caf::reacts_to<path_updated>, caf::reacts_to<keepalive_tick>,
-    caf::reacts_to<gap_check>, caf::replies_to<replay>::with<replay_frames>>;
+    caf::reacts_to<log_wake>, caf::replies_to<replay>::with<replay_frames>>;
 
 } // namespace dots::actors

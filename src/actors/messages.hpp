@@ -4,6 +4,7 @@
 #include "domain/events.hpp"
 #include "domain/frame.hpp"
 #include "domain/types.hpp"
+#include "storage/store.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/meta/type_name.hpp>
@@ -40,7 +41,8 @@ typename Inspector::result_type inspect(Inspector& f, user& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
-  return f(caf::meta::type_name("event"), x.id, x.type, x.board_id, x.data);
+  return f(caf::meta::type_name("event"), x.id, x.type, x.board_id,
+           x.board_name, x.username, x.path_id, x.complete);
 }
 
 } // namespace dots::domain
@@ -134,7 +136,10 @@ struct path_saved {
 // -- notifications ------------------------------------------------------------
 
 // Sent by the persistence actors once the change and its event row are
-// committed; `event.id` is the event log id.
+// committed; `event.id` is the event log id. They may reach the notifier in
+// any order (boards and paths commit on separate connections): the notifier
+// publishes only from its cursor, and reads what it has not been sent from
+// the log.
 struct board_created {
   domain::event event;
 };
@@ -149,6 +154,17 @@ struct path_created {
 };
 struct path_updated {
   domain::event event;
+};
+
+/// Tells the notifier that the log may hold events it has not published:
+/// sent on every NOTIFY of another instance's commit, and by the timer as a
+/// slow poll, so that a lost notification delays an event but never loses it.
+struct log_wake {};
+
+/// Ask the event-log actor for the events after `after_id`, at most `limit`.
+struct read_events {
+  std::int64_t after_id = 0;
+  int limit = 1000;
 };
 
 /// Ask the notifier for the retained frames after `after_id`; a negative
@@ -168,11 +184,6 @@ struct replay_frames {
 
 /// The timer actor's tick that makes the notifier send keep-alives.
 struct keepalive_tick {};
-
-/// The notifier's reminder to itself to stop waiting for a missing event id.
-struct gap_check {
-  std::int64_t expected = 0;
-};
 
 // -- inspectors ---------------------------------------------------------------
 
@@ -249,8 +260,12 @@ typename Inspector::result_type inspect(Inspector& f, replay& x) {
   return f(caf::meta::type_name("replay"), x.after_id);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, gap_check& x) {
-  return f(caf::meta::type_name("gap_check"), x.expected);
+typename Inspector::result_type inspect(Inspector& f, log_wake&) {
+  return f(caf::meta::type_name("log_wake"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_events& x) {
+  return f(caf::meta::type_name("read_events"), x.after_id, x.limit);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, keepalive_tick&) {
@@ -269,3 +284,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::domain::path>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::actors::session_token>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::actors::path_saved>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::actors::replay_frames)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::storage::event_slice>)

@@ -7,15 +7,24 @@ namespace dots::actors {
 
 namespace {
 
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;
+using poll_atom = caf::atom_constant<caf::atom("poll")>;
 
 caf::behavior timer_impl(caf::event_based_actor* self, notifier_actor notifier,
-                         std::chrono::milliseconds interval) {
-  self->delayed_send(self, interval, tick_atom::value);
+                         std::chrono::milliseconds keepalive,
+                         std::chrono::milliseconds poll) {
+  // Each tick re-arms itself, so a slow notifier never gets a backlog.
+  self->delayed_send(self, keepalive, keepalive_atom::value);
+  if (poll.count() > 0)
+    self->delayed_send(self, poll, poll_atom::value);
   return {
-      [=](tick_atom) {
+      [=](keepalive_atom) {
         self->send(notifier, keepalive_tick{});
-        self->delayed_send(self, interval, tick_atom::value);
+        self->delayed_send(self, keepalive, keepalive_atom::value);
+      },
+      [=](poll_atom) {
+        self->send(notifier, log_wake{});
+        self->delayed_send(self, poll, poll_atom::value);
       },
   };
 }
@@ -23,8 +32,9 @@ caf::behavior timer_impl(caf::event_based_actor* self, notifier_actor notifier,
 } // namespace
 
 caf::actor spawn_timer(caf::actor_system& sys, notifier_actor notifier,
-                       std::chrono::milliseconds interval) {
-  return sys.spawn(timer_impl, std::move(notifier), interval);
+                       std::chrono::milliseconds keepalive,
+                       std::chrono::milliseconds poll) {
+  return sys.spawn(timer_impl, std::move(notifier), keepalive, poll);
 }
 
 } // namespace dots::actors

@@ -1,5 +1,8 @@
 #include "app/options.hpp"
 
+#include "storage/database.hpp"
+
+#include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <sstream>
 
@@ -69,13 +72,52 @@ const std::vector<spec>& specs() {
        "address to serve on; port 0 picks a free one (default "
        "127.0.0.1:8000)",
        set_listen},
-      {"db", "DOTS_DB", "FILE",
-       "SQLite database file, created with its folder if missing (default "
+      {"db", "DOTS_DB", "FILE|URI",
+       "the database: a SQLite file (or sqlite:FILE), created with its folder "
+       "if missing, for one server process; or a PostgreSQL URI "
+       "(postgresql://USER@HOST:PORT/DB; the password may come from "
+       "PGPASSWORD) shared by any number of instances (default "
        "./data/dots.db)",
        [](options& o, const std::string& v) -> std::optional<std::string> {
-         if (v.empty())
-           return "expected a file name";
+         auto where = storage::parse_database_location(v);
+         if (!where)
+           return where.err().message;
          o.db = v;
+         return std::nullopt;
+       }},
+      {"db-connect-timeout", "DOTS_DB_CONNECT_TIMEOUT", "SECONDS",
+       "PostgreSQL: how long one connection attempt may take (default 5)",
+       number_into(&options::db_connect_timeout_seconds, 1u, 600u)},
+      {"db-statement-timeout", "DOTS_DB_STATEMENT_TIMEOUT", "MS",
+       "PostgreSQL: how long one statement may run before it is cancelled and "
+       "the request answers 503 (default 5000)",
+       number_into(&options::db_statement_timeout_ms, 10u, 600'000u)},
+      {"event-poll", "DOTS_EVENT_POLL", "MS",
+       "how often the event log is read even without a wake-up, so that a "
+       "lost notification delays an event but never loses it (default 1000)",
+       number_into(&options::event_poll_ms, 10u, 3'600'000u)},
+      {"trusted-proxies", "DOTS_TRUSTED_PROXIES", "LIST",
+       "comma-separated addresses of reverse proxies whose X-Forwarded-For "
+       "names the real client, for the login limit (default: none)",
+       [](options& o, const std::string& v) -> std::optional<std::string> {
+         o.trusted_proxies.clear();
+         std::string_view rest = v;
+         while (!rest.empty()) {
+           auto comma = rest.find(',');
+           auto item = rest.substr(0, comma);
+           while (!item.empty() && item.front() == ' ')
+             item.remove_prefix(1);
+           while (!item.empty() && item.back() == ' ')
+             item.remove_suffix(1);
+           boost::system::error_code ec;
+           boost::asio::ip::make_address(item, ec);
+           if (ec)
+             return "expected IP addresses separated by commas, got '" +
+                    std::string{item} + "'";
+           o.trusted_proxies.emplace_back(item);
+           rest = comma == std::string_view::npos ? std::string_view{}
+                                                  : rest.substr(comma + 1);
+         }
          return std::nullopt;
        }},
       {"threads", "DOTS_THREADS", "N", "I/O threads (default: one per core)",
@@ -180,7 +222,8 @@ std::string usage() {
   out << "Usage: dots-server [OPTIONS]\n\n"
          "Serves the Dots puzzle API, the browser app and live notifications "
          "(Server-Sent\nEvents at /sse/notifications/) from one process, "
-         "with an embedded SQLite database.\n\nOptions (each also read from "
+         "with an embedded SQLite\ndatabase, or as one of several instances "
+         "sharing a PostgreSQL database.\n\nOptions (each also read from "
          "the environment variable shown):\n";
   for (auto& s : specs()) {
     out << "  --" << s.name << ' ' << s.arg << '\n';

@@ -16,7 +16,13 @@ namespace dots::app {
 struct options {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8000;
+  /// A SQLite file (or `sqlite:FILE`), or a postgres:// / postgresql:// URI;
+  /// validated by storage::parse_database_location.
   std::string db = "./data/dots.db";
+  unsigned db_connect_timeout_seconds = 5;
+  unsigned db_statement_timeout_ms = 5000;
+  unsigned event_poll_ms = 1000; ///< the event log's slow poll
+  std::vector<std::string> trusted_proxies;
   unsigned threads = 0; ///< 0: one per core
   log::level log_level = log::level::info;
   std::string web_dir; ///< empty: ./web/dist when it exists

@@ -5,7 +5,8 @@
 #include "http/listener.hpp"
 #include "http/shard.hpp"
 #include "security/credentials.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/database.hpp"
+#include "storage/pg_listener.hpp"
 #include "util/log.hpp"
 
 #include <caf/actor_system.hpp>
@@ -77,13 +78,47 @@ std::filesystem::path web_dir_of(const options& opts) {
 
 using store_ptr = std::shared_ptr<storage::store>;
 
-std::optional<store_ptr> open_store(const std::string& file) {
-  auto s = storage::open_sqlite_store(file);
+std::optional<store_ptr> connect(const storage::database_location& where,
+                                 const storage::connection_limits& limits) {
+  auto s = storage::open_store(where, limits);
   if (!s) {
-    log::error("cannot open the database ", file, ": ", s.err().message);
+    log::error("cannot open the database ", storage::redacted(where), ": ",
+               s.err().message);
     return std::nullopt;
   }
   return store_ptr{std::move(*s)};
+}
+
+/// The retained events at start: the newest `retention` ids, read in
+/// batches, and the newest id ever written.
+std::optional<storage::event_slice> load_retained(storage::store& store,
+                                                  std::int64_t retention) {
+  auto head = store.events_after(0, 0);
+  if (!head) {
+    log::error("cannot read the event log: ", head.err().message);
+    return std::nullopt;
+  }
+  storage::event_slice out;
+  out.latest_id = head->latest_id;
+  auto after = std::max<std::int64_t>(0, head->latest_id - retention);
+  for (;;) {
+    constexpr int batch = 5000;
+    auto slice = store.events_after(after, batch);
+    if (!slice) {
+      log::error("cannot read the event log: ", slice.err().message);
+      return std::nullopt;
+    }
+    for (auto& ev : slice->events) {
+      // Rows written after `head` was read belong to the notifier's first
+      // read of the log, not to the starting state.
+      if (ev.id > out.latest_id)
+        return out;
+      after = ev.id;
+      out.events.push_back(std::move(ev));
+    }
+    if (slice->events.size() < static_cast<std::size_t>(batch))
+      return out;
+  }
 }
 
 } // namespace
@@ -103,28 +138,35 @@ int run_server(const options& opts) {
 
   // -- database
   // -----------------------------------------------------------------
-  log::info("opening database ", opts.db, " (schema version ",
-            storage::sqlite_schema_version(), ")");
-  auto bootstrap = open_store(opts.db);
+  auto where = storage::parse_database_location(opts.db);
+  if (!where) {
+    log::error(where.err().message);
+    return 2;
+  }
+  const bool postgres = where->kind == storage::backend::postgres;
+  const storage::connection_limits db_limits{
+      std::chrono::seconds{opts.db_connect_timeout_seconds},
+      std::chrono::milliseconds{opts.db_statement_timeout_ms}};
+  log::info("opening database ", storage::redacted(*where), " (",
+            postgres ? "PostgreSQL" : "SQLite", ", schema version ",
+            storage::schema_version(where->kind), ")");
+  auto bootstrap = connect(*where, db_limits);
   if (!bootstrap)
     return 1;
   if (auto trimmed = (*bootstrap)->trim_events(opts.event_retention); !trimmed)
     log::warn("cannot trim the event log: ", trimmed.err().message);
-  auto retained = (*bootstrap)
-                      ->events_after(0, static_cast<int>(std::min<std::int64_t>(
-                                            opts.event_retention, INT32_MAX)));
-  if (!retained) {
-    log::error("cannot read the event log: ", retained.err().message);
+  auto retained = load_retained(**bootstrap, opts.event_retention);
+  if (!retained)
     return 1;
-  }
   log::info("event log: ", retained->events.size(),
             " retained events, latest id ", retained->latest_id);
-  // One connection per persistence actor: SQLite serialises their writes
-  // and WAL lets them read meanwhile.
+  // One connection per persistence actor and one for reading the log: the
+  // database serialises their writes and lets them read meanwhile.
   auto accounts_store = std::move(*bootstrap);
-  auto boards_store = open_store(opts.db);
-  auto paths_store = open_store(opts.db);
-  if (!boards_store || !paths_store)
+  auto boards_store = connect(*where, db_limits);
+  auto paths_store = connect(*where, db_limits);
+  auto log_store = connect(*where, db_limits);
+  if (!boards_store || !paths_store || !log_store)
     return 1;
 
   // -- actors and I/O
@@ -160,7 +202,8 @@ int run_server(const options& opts) {
     actors::notifier_config ncfg;
     ncfg.retention = static_cast<std::size_t>(opts.event_retention);
     ncfg.metrics = metrics;
-    auto notifier = actors::spawn_notifier(sys, std::move(sinks),
+    auto event_log = actors::spawn_event_log(sys, std::move(*log_store));
+    auto notifier = actors::spawn_notifier(sys, std::move(sinks), event_log,
                                            std::move(retained->events),
                                            retained->latest_id, ncfg);
     actors::retention_config rcfg{opts.event_retention};
@@ -172,7 +215,8 @@ int run_server(const options& opts) {
     auto paths =
         actors::spawn_paths(sys, std::move(*paths_store), notifier, rcfg);
     auto timer = actors::spawn_timer(
-        sys, notifier, std::chrono::seconds{opts.keepalive_seconds});
+        sys, notifier, std::chrono::seconds{opts.keepalive_seconds},
+        std::chrono::milliseconds{opts.event_poll_ms});
 
     http::app_context ctx{sys, accounts, boards, paths, notifier, metrics};
     ctx.limits.request_timeout =
@@ -182,6 +226,26 @@ int run_server(const options& opts) {
                                   : default_max_streams(descriptors);
     ctx.web_dir = web_dir_of(opts);
     ctx.hubs = std::move(hubs);
+    ctx.trusted_proxies = opts.trusted_proxies;
+
+    // Other instances' commits arrive as NOTIFY on one LISTEN connection,
+    // waited on asynchronously by the first shard; each wakes the notifier,
+    // which reads the new rows itself. SQLite has one process: no bus.
+    std::unique_ptr<storage::pg_listener> bus;
+    if (postgres) {
+      storage::pg_listener::callbacks cb;
+      cb.on_wake = [notifier] {
+        caf::anon_send(notifier, actors::log_wake{});
+      };
+      cb.on_state = [&ctx](bool connected) {
+        if (ctx.database_reachable.exchange(connected) != connected)
+          log::info(connected ? "database reachable; listening for events"
+                              : "database unreachable; /readyz answers 503");
+      };
+      bus = std::make_unique<storage::pg_listener>(
+          shards.front()->io().get_executor(), where->target, db_limits,
+          std::move(cb));
+    }
 
     std::unique_ptr<http::listener> listener;
     try {
@@ -201,6 +265,8 @@ int run_server(const options& opts) {
       });
       for (auto& s : shards)
         s->start();
+      if (bus)
+        bus->start();
       listener->start();
       ctx.ready = true;
       log::info(threads, " I/O threads, up to ", ctx.streams.max_streams,
@@ -217,6 +283,8 @@ int run_server(const options& opts) {
       ctx.ready = false;
       ctx.draining = true;
       listener->stop();
+      if (bus)
+        bus->stop();
       for (auto& s : shards)
         http::net::post(s->io(), [&s = *s] {
           s.hub->close_all();
@@ -241,7 +309,9 @@ int run_server(const options& opts) {
     for (auto& s : shards)
       s->join();
     // The actors close their database connections as they exit.
+    bus.reset();
     for (auto a : {caf::actor_cast<caf::actor>(timer),
+                   caf::actor_cast<caf::actor>(event_log),
                    caf::actor_cast<caf::actor>(accounts),
                    caf::actor_cast<caf::actor>(boards),
                    caf::actor_cast<caf::actor>(paths),

@@ -33,27 +33,48 @@ std::optional<event_type> event_type_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-// Payloads go through Boost.JSON rather than string concatenation so that
-// whatever users typed (quotes, line breaks) comes out escaped: the stored
-// payload is always one line of valid JSON.
+bool is_path_event(event_type type) {
+  return type == event_type::new_path || type == event_type::path_updated;
+}
 
 event board_event(event_type type, const board& b) {
-  boost::json::object data;
-  data["board_id"] = b.id;
-  data["board_name"] = b.name;
-  data["creator_username"] = b.creator_username;
-  return event{0, type, b.id, boost::json::serialize(data)};
+  return event{.id = 0,
+               .type = type,
+               .board_id = b.id,
+               .board_name = b.name,
+               .username = b.creator_username,
+               .path_id = 0,
+               .complete = false};
 }
 
 event path_event(event_type type, const board& b, const path& p) {
+  return event{.id = 0,
+               .type = type,
+               .board_id = b.id,
+               .board_name = b.name,
+               .username = p.user_username,
+               .path_id = p.id,
+               .complete = p.complete};
+}
+
+// Payloads go through Boost.JSON rather than string concatenation so that
+// whatever users typed (quotes, line breaks) comes out escaped: the payload
+// is always one line of valid JSON.
+std::string event_data(const event& ev) {
   boost::json::object data;
-  data["path_id"] = p.id;
-  data["board_id"] = b.id;
-  data["board_name"] = b.name;
-  data["user_username"] = p.user_username;
-  if (type == event_type::path_updated)
-    data["complete"] = p.complete;
-  return event{0, type, b.id, boost::json::serialize(data)};
+  if (is_path_event(ev.type)) {
+    data["path_id"] = ev.path_id;
+    data["board_id"] = ev.board_id;
+    data["board_name"] = ev.board_name;
+    data["user_username"] = ev.username;
+    if (ev.type == event_type::path_updated)
+      data["complete"] = ev.complete;
+  } else {
+    data["board_id"] = ev.board_id;
+    data["board_name"] = ev.board_name;
+    data["creator_username"] = ev.username;
+  }
+  return boost::json::serialize(data);
 }
 
 } // namespace dots::domain

@@ -404,4 +404,9 @@ std::string username_key(std::string_view username) {
   return lower(username);
 }
 
+bool update_drops_paths(const board& old, const board_draft& draft) {
+  return old.rows != draft.rows || old.cols != draft.cols ||
+         old.dots != draft.dots;
+}
+
 } // namespace dots::domain

@@ -37,6 +37,12 @@ result<std::vector<segment>> validate_path(const board& b,
 /// Expects segments that passed validate_path.
 bool is_complete(const board& b, const std::vector<segment>& segments);
 
+/// Whether saving `draft` over `old` drops the paths saved on the board:
+/// true when the size or the dots change, since paths drawn on the old grid
+/// would break the path rules and their `complete` would lie. Renaming
+/// keeps them (DEVELOPERS.md, "Decisions the contract leaves open").
+bool update_drops_paths(const board& old, const board_draft& draft);
+
 /// Username: 3–32 characters of A–Z a–z 0–9 _ . - ; error "invalid_username".
 result<std::string> validate_username(std::string_view username);
 

@@ -296,7 +296,8 @@ net::awaitable<response> handle_api(app_context& ctx, const request& req,
   case route_id::healthz:
     co_return probe(req, true);
   case route_id::readyz:
-    co_return probe(req, ctx.ready.load() && !ctx.draining.load());
+    co_return probe(req, ctx.ready.load() && !ctx.draining.load() &&
+                             ctx.database_reachable.load());
   case route_id::auth_register:
     co_return co_await register_user(ctx, req);
   case route_id::auth_login:

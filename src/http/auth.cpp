@@ -99,4 +99,36 @@ std::string expired_session_cookie() {
   return "session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0";
 }
 
+std::string client_address(const request& req, const std::string& peer,
+                           const std::vector<std::string>& trusted_proxies) {
+  auto trusted = [&](std::string_view address) {
+    return std::find(trusted_proxies.begin(), trusted_proxies.end(), address) !=
+           trusted_proxies.end();
+  };
+  if (!trusted(peer))
+    return peer;
+  std::string client = peer;
+  // Several headers are one list in order (RFC 9110 section 5.3); the
+  // rightmost entries were added by the proxies nearest to us.
+  std::vector<std::string_view> hops;
+  auto [first, last] = req.equal_range("X-Forwarded-For");
+  for (auto it = first; it != last; ++it) {
+    std::string_view list = it->value();
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      hops.push_back(trim(list.substr(0, comma)));
+      list = comma == std::string_view::npos ? std::string_view{}
+                                             : list.substr(comma + 1);
+    }
+  }
+  for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
+    if (hop->empty())
+      break; // a malformed chain: trust nothing further left
+    client = std::string{*hop};
+    if (!trusted(*hop))
+      break;
+  }
+  return client;
+}
+
 } // namespace dots::http

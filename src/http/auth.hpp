@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 // How a request presents an account, and the checks around it. Pure
 // functions of the request.
@@ -28,6 +29,15 @@ bool origin_matches(const request& req);
 
 /// `application/json`, with optional parameters (charset), any case.
 bool is_json_content_type(std::string_view value);
+
+/// The address of the client a request comes from. `peer` is the socket's
+/// remote address. When `peer` is one of `trusted_proxies`, the
+/// X-Forwarded-For chain (RFC 7239 section 5.2's de-facto predecessor: each
+/// proxy appends the address it received from) is read from the right, and
+/// the first address that is not a trusted proxy is the client. A chain
+/// that is missing, or made only of trusted proxies, leaves the last proxy.
+std::string client_address(const request& req, const std::string& peer,
+                           const std::vector<std::string>& trusted_proxies);
 
 /// The Set-Cookie value that starts a browser session.
 std::string session_cookie(const std::string& token);

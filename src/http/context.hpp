@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace dots::http {
@@ -56,6 +57,12 @@ struct app_context {
   std::vector<std::shared_ptr<stream_hub>> hubs;
   /// False while starting and once draining: /readyz answers 503.
   std::atomic<bool> ready{false};
+  /// False while the database is unreachable (PostgreSQL's LISTEN
+  /// connection is down): /readyz answers 503. Always true on SQLite.
+  std::atomic<bool> database_reachable{true};
+  /// Peers whose X-Forwarded-For is believed (a reverse proxy in front):
+  /// the login limit then keys on the client the proxy names.
+  std::vector<std::string> trusted_proxies;
   /// Set at shutdown: sessions close after their current response.
   std::atomic<bool> draining{false};
 };

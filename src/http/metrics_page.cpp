@@ -39,6 +39,21 @@ response metrics_page(const app_context& ctx, const request& req) {
   counter(out, "dots_replays_served_total",
           "Resumes answered from the retained event log.",
           m.replays_served.load());
+  counter(out, "dots_events_read_from_log_total",
+          "Events the notifier read from the event log instead of being "
+          "told (other instances' events, late messages).",
+          m.events_read_from_log.load());
+  counter(out, "dots_event_log_read_failures_total",
+          "Failed reads of the event log (database unreachable).",
+          m.log_read_failures.load());
+  counter(out, "dots_cursor_resets_total",
+          "Resets sent to every stream because the log was trimmed past "
+          "the notifier's cursor.",
+          m.cursor_resets.load());
+  counter(
+      out, "dots_event_cursor", "The newest event id published here.",
+      static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.cursor.load())),
+      "gauge");
   counter(out, "dots_streams_refused_total",
           "Streams refused with 503 (at capacity or draining).",
           m.streams_refused.load());

@@ -2,6 +2,7 @@
 
 #include "domain/error.hpp"
 #include "http/api.hpp"
+#include "http/auth.hpp"
 #include "http/metrics_page.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
@@ -76,7 +77,7 @@ net::awaitable<void> linger_close(beast::tcp_stream& stream) {
 net::awaitable<void> run_session(app_context& ctx, shard& home,
                                  tcp::socket socket) {
   session_count counted{home};
-  auto client = peer_address(socket);
+  const auto peer = peer_address(socket);
   beast::tcp_stream stream{std::move(socket)};
   beast::flat_buffer buffer;
   for (;;) {
@@ -130,8 +131,11 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
       res = serve_static(ctx, req, r);
     else if (r.id == route_id::metrics && r.method_allowed)
       res = metrics_page(ctx, req);
-    else
+    else {
+      // Per request: a proxy's connection carries many clients' requests.
+      const auto client = client_address(req, peer, ctx.trusted_proxies);
       res = co_await handle_api(ctx, req, r, client);
+    }
     if (ctx.draining.load(std::memory_order_relaxed))
       res.keep_alive(false);
     if (req.method() == bhttp::verb::head) {
@@ -140,7 +144,7 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
       res.content_length(length);
     }
     ctx.metrics->count_response(res.result_int());
-    log::debug(client, " ", req.method_string(), " ", req.target(), " ",
+    log::debug(peer, " ", req.method_string(), " ", req.target(), " ",
                res.result_int());
     stream.expires_after(ctx.limits.request_timeout);
     auto [wec, written] = co_await bhttp::async_write(

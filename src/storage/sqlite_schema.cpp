@@ -74,9 +74,29 @@ CREATE TABLE events (
 CREATE INDEX events_board ON events (board_id, id);
 )sql";
 
-constexpr std::array<migration, 2> all_migrations{{
+// v3: events keep typed fields instead of a JSON payload, so that the
+// payload's shape is the domain's to decide (domain::event_data) and both
+// backends store the same thing. Existing payloads are unpacked with SQLite's
+// built-in JSON functions.
+constexpr std::string_view v3_script = R"sql(
+ALTER TABLE events ADD COLUMN board_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN username TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN path_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN complete INTEGER NOT NULL DEFAULT 0
+  CHECK (complete IN (0, 1));
+UPDATE events SET
+  board_name = coalesce(json_extract(data, '$.board_name'), ''),
+  username = coalesce(json_extract(data, '$.creator_username'),
+                      json_extract(data, '$.user_username'), ''),
+  path_id = coalesce(json_extract(data, '$.path_id'), 0),
+  complete = CASE WHEN json_extract(data, '$.complete') THEN 1 ELSE 0 END;
+ALTER TABLE events DROP COLUMN data;
+)sql";
+
+constexpr std::array<migration, 3> all_migrations{{
     {1, "accounts, boards and paths", v1_script},
     {2, "durable event log", v2_script},
+    {3, "typed event fields", v3_script},
 }};
 
 constexpr bool contiguous() {

@@ -345,10 +345,7 @@ public:
       auto old = load_board(id);
       if (!old)
         return std::move(old).err();
-      if (old->rows != draft.rows || old->cols != draft.cols
-          || old->dots != draft.dots) {
-        // Saved paths were drawn on the old grid and dots: they would break
-        // the path rules (and `complete` would lie), so they go.
+      if (domain::update_drops_paths(*old, draft)) {
         auto st = db_.prepared("DELETE FROM paths WHERE board_id = ?");
         if (!st)
           return std::move(st).err();
@@ -524,8 +521,9 @@ public:
         return std::move(tx).err();
       event_slice slice;
       if (limit > 0) {
-        auto st = db_.prepared("SELECT id, type, board_id, data FROM events "
-                               "WHERE id > ? ORDER BY id LIMIT ?");
+        auto st = db_.prepared(
+            "SELECT id, type, board_id, board_name, username, path_id, "
+            "complete FROM events WHERE id > ? ORDER BY id LIMIT ?");
         if (!st)
           return std::move(st).err();
         (*st)->bind(1, after_id).bind(2, limit);
@@ -544,7 +542,10 @@ public:
                                           ": unknown type \"" + name + "\"");
           ev.type = *type;
           ev.board_id = (*st)->column_int64(2);
-          ev.data = (*st)->column_text(3);
+          ev.board_name = (*st)->column_text(3);
+          ev.username = (*st)->column_text(4);
+          ev.path_id = (*st)->column_int64(5);
+          ev.complete = (*st)->column_int(6) != 0;
           slice.events.push_back(std::move(ev));
         }
       }
@@ -580,19 +581,14 @@ public:
     return guarded("trim_events", [&]() -> result<unit> {
       if (keep < 0)
         return domain::internal_error("trim_events: negative keep");
-      if (keep == 0) {
-        auto st = db_.prepared("DELETE FROM events");
-        if (!st)
-          return std::move(st).err();
-        return run(**st, "trim_events");
-      }
-      // The keep-th newest id is the oldest that stays; with fewer rows the
-      // subquery is NULL and the comparison deletes nothing.
-      auto st = db_.prepared("DELETE FROM events WHERE id < (SELECT id FROM "
-                             "events ORDER BY id DESC LIMIT 1 OFFSET ?)");
+      // By id, not by row count, so that the window is the same whoever
+      // trims; sqlite_sequence holds the newest id ever assigned.
+      auto st = db_.prepared(
+          "DELETE FROM events WHERE id <= (SELECT seq FROM sqlite_sequence "
+          "WHERE name = 'events') - ?");
       if (!st)
         return std::move(st).err();
-      (*st)->bind(1, keep - 1);
+      (*st)->bind(1, keep);
       return run(**st, "trim_events");
     });
   }
@@ -650,19 +646,23 @@ private:
   /// Appends an event inside the caller's transaction and returns it with
   /// its id. `now` null: stamped by SQLite's clock.
   result<domain::event> append_event(domain::event ev, const std::string* now) {
-    auto st = db_.prepared("INSERT INTO events (type, board_id, data, "
-                           "created_at) VALUES (?, ?, ?, coalesce(?, "
-                           "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
+    auto st = db_.prepared(
+        "INSERT INTO events (type, board_id, board_name, username, path_id, "
+        "complete, created_at) VALUES (?, ?, ?, ?, ?, ?, coalesce(?, "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
     if (!st)
       return std::move(st).err();
     (*st)
         ->bind(1, domain::event_name(ev.type))
         .bind(2, ev.board_id)
-        .bind(3, ev.data);
+        .bind(3, ev.board_name)
+        .bind(4, ev.username)
+        .bind(5, ev.path_id)
+        .bind(6, ev.complete ? 1 : 0);
     if (now)
-      (*st)->bind(4, *now);
+      (*st)->bind(7, *now);
     else
-      (*st)->bind_null(4);
+      (*st)->bind_null(7);
     if (auto r = run(**st, "append event"); !r)
       return std::move(r).err();
     ev.id = db_.last_insert_rowid();

@@ -9,14 +9,23 @@
 #include <string>
 #include <vector>
 
-// The persistence interface. SQLite implements it today; a PostgreSQL backend
-// implements the same interface later. Only the persistence actors call it.
+// The persistence interface, implemented by SQLite (sqlite_store.hpp, one
+// process) and PostgreSQL (pg_store.hpp, any number of instances). Only the
+// persistence actors and the event-log actor call it. The contract test
+// suite (tests/storage/store_contract_test.cpp) runs against both.
 //
 // Every write that the contract turns into an event (board create, update and
-// delete; path first save and later saves) appends its event row in the same
-// transaction as the change and returns it: an event exists if and only if
-// its change was committed. Methods are not thread-safe: one connection, one
-// owner.
+// delete; path first save and later saves) appends its event row, typed
+// fields as built by domain::board_event/path_event, in the same transaction
+// as the change and returns it: an event exists if and only if its change
+// was committed. Event ids increase in commit order with no holes: a reader
+// of `events_after(cursor)` never misses an event that commits after a
+// later id became visible (spec, "Operations", Storage).
+//
+// Errors: `not_found`, `conflict` as documented per method; `unavailable`
+// (code "database_unavailable") when the database cannot be reached or a
+// statement timed out, so that callers answer 503 and try again; `internal`
+// for anything else. Methods are not thread-safe: one connection, one owner.
 
 namespace dots::storage {
 
@@ -93,10 +102,10 @@ public:
   create_board(std::int64_t creator_id, const domain::board_draft& draft,
                const std::string& now) = 0;
 
-  /// Replaces name, size and dots; writes a boardUpdated event. When the
-  /// size or the dots change, the board's saved paths are deleted (they no
-  /// longer fit it). The caller has checked ownership. `not_found` when the
-  /// board is gone.
+  /// Replaces name, size and dots; writes a boardUpdated event. When
+  /// domain::update_drops_paths says so for the board as stored, the board's
+  /// saved paths are deleted in the same transaction. The caller has checked
+  /// ownership. `not_found` when the board is gone.
   virtual result<change<domain::board>>
   update_board(std::int64_t id, const domain::board_draft& draft,
                const std::string& now) = 0;
@@ -125,11 +134,14 @@ public:
 
   // -- event log --------------------------------------------------------------
 
-  /// Retained events with ids above `after_id`, ascending, at most `limit`.
+  /// Retained events with ids above `after_id`, ascending, at most `limit`,
+  /// with the oldest retained and newest written id, all from one snapshot.
   virtual result<event_slice> events_after(std::int64_t after_id,
                                            int limit) = 0;
 
-  /// Drops the oldest events so that at most `keep` remain.
+  /// Deletes the events with ids at or below `latest_id - keep`: the window
+  /// is defined by ids, so every instance sharing the log trims to the same
+  /// oldest id whoever runs it (ids have no holes, so at most `keep` remain).
   virtual result<domain::unit> trim_events(std::int64_t keep) = 0;
 };
 

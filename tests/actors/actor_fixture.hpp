@@ -137,12 +137,24 @@ protected:
     return std::shared_ptr<storage::store>{std::move(s).value()};
   }
 
+  /// A real event-log actor reading the test's database on a connection of
+  /// its own, as the server gives the notifier.
+  event_log_actor spawn_log() {
+    auto store = open_store();
+    if (!store)
+      return {};
+    return track(spawn_event_log(sys_, std::move(store)));
+  }
+
+  /// A notifier publishing to `sink_` and reading the test's database
+  /// through a real event-log actor. `retained` and `latest_id` are what the
+  /// server would load from the log at start.
   notifier_actor
   spawn_recorded_notifier(notifier_config cfg = {},
                           std::vector<domain::event> retained = {},
                           std::int64_t latest_id = 0) {
-    return track(spawn_notifier(sys_, {sink_}, std::move(retained), latest_id,
-                                std::move(cfg)));
+    return track(spawn_notifier(sys_, {sink_}, spawn_log(), std::move(retained),
+                                latest_id, std::move(cfg)));
   }
 
   /// Asks `h` synchronously; nullopt (and a test failure) when the actor

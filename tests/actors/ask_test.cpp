@@ -57,9 +57,17 @@ protected:
   }
 };
 
+domain::event retained_event(std::int64_t id, domain::event_type type) {
+  domain::event ev;
+  ev.id = id;
+  ev.type = type;
+  ev.board_id = 1;
+  return ev;
+}
+
 TEST_F(Ask, ReplyResumesTheCoroutineOnTheIoThread) {
   auto n = spawn_recorded_notifier(
-      {}, {{3, domain::event_type::new_board, 1, "{}"}}, 3);
+      {}, {retained_event(3, domain::event_type::new_board)}, 3);
   net::io_context io;
   outcome out;
   net::co_spawn(io, ask_replay(sys_, n, 2, out), net::detached);
@@ -74,10 +82,11 @@ TEST_F(Ask, ReplyResumesTheCoroutineOnTheIoThread) {
 }
 
 TEST_F(Ask, ManyCoroutinesAtOnce) {
-  auto n = spawn_recorded_notifier({},
-                                   {{1, domain::event_type::new_board, 1, "{}"},
-                                    {2, domain::event_type::new_path, 1, "{}"}},
-                                   2);
+  auto n =
+      spawn_recorded_notifier({},
+                              {retained_event(1, domain::event_type::new_board),
+                               retained_event(2, domain::event_type::new_path)},
+                              2);
   net::io_context io;
   std::vector<outcome> outs(50);
   for (std::size_t i = 0; i < outs.size(); ++i)
@@ -110,7 +119,8 @@ TEST_F(Ask, ErrorRepliesArriveAsValues) {
 }
 
 TEST_F(Ask, ActorThatExitedYieldsNullopt) {
-  auto n = spawn_notifier(sys_, {sink_}, {}, 0, {});
+  auto log = track(spawn_event_log(sys_, open_store()));
+  auto n = spawn_notifier(sys_, {sink_}, log, {}, 0, {});
   {
     // Waits (boundedly) until the notifier is really gone.
     caf::scoped_actor self{sys_};

@@ -89,6 +89,23 @@ std::vector<option_case> every_option() {
        [](const options& o) {
          EXPECT_EQ(o.request_timeout_seconds, 7u);
        }},
+      {"db-connect-timeout", "DOTS_DB_CONNECT_TIMEOUT", "9",
+       [](const options& o) {
+         EXPECT_EQ(o.db_connect_timeout_seconds, 9u);
+       }},
+      {"db-statement-timeout", "DOTS_DB_STATEMENT_TIMEOUT", "2500",
+       [](const options& o) {
+         EXPECT_EQ(o.db_statement_timeout_ms, 2500u);
+       }},
+      {"event-poll", "DOTS_EVENT_POLL", "250",
+       [](const options& o) {
+         EXPECT_EQ(o.event_poll_ms, 250u);
+       }},
+      {"trusted-proxies", "DOTS_TRUSTED_PROXIES", "127.0.0.1, ::1",
+       [](const options& o) {
+         EXPECT_EQ(o.trusted_proxies,
+                   (std::vector<std::string>{"127.0.0.1", "::1"}));
+       }},
   };
 }
 
@@ -334,6 +351,32 @@ TEST(Options, HelpAndVersionFlags) {
 }
 
 // -- usage --------------------------------------------------------------------
+
+TEST(Options, DatabaseLocations) {
+  for (std::string value :
+       {"postgresql://dots@127.0.0.1:5432/dots", "postgres://db.example/dots",
+        "sqlite:/var/lib/dots/dots.db", "plain.db"}) {
+    auto o = parse({"--db", value});
+    ASSERT_TRUE(o) << value << ": " << o.err().message;
+    EXPECT_EQ(o->db, value);
+  }
+  EXPECT_NE(error_of({"--db", "sqlite:"}).find("--db"), std::string::npos);
+}
+
+TEST(Options, NewDefaultsAreTheDocumentedOnes) {
+  auto o = parse({});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->db_connect_timeout_seconds, 5u);
+  EXPECT_EQ(o->db_statement_timeout_ms, 5000u);
+  EXPECT_EQ(o->event_poll_ms, 1000u);
+  EXPECT_TRUE(o->trusted_proxies.empty());
+}
+
+TEST(Options, TrustedProxiesMustBeAddresses) {
+  const auto message = error_of({"--trusted-proxies", "127.0.0.1,proxy.lan"});
+  EXPECT_NE(message.find("--trusted-proxies"), std::string::npos) << message;
+  EXPECT_NE(message.find("proxy.lan"), std::string::npos) << message;
+}
 
 TEST(Options, UsageListsEveryOptionAndVariable) {
   const auto text = usage();

@@ -56,8 +56,52 @@ TEST(EventsBoard, NewBoardPayload) {
   EXPECT_EQ(ev.type, event_type::new_board);
   EXPECT_EQ(ev.board_id, 7);
   EXPECT_EQ(
-      ev.data,
+      event_data(ev),
       R"({"board_id":7,"board_name":"Nowa Plansza","creator_username":"admin"})");
+}
+
+TEST(EventsBoard, RecordsTypedFields) {
+  const auto ev = board_event(event_type::board_deleted, sample_board());
+  EXPECT_EQ(ev.board_name, "Nowa Plansza");
+  EXPECT_EQ(ev.username, "admin");
+  EXPECT_EQ(ev.path_id, 0);
+  EXPECT_FALSE(ev.complete);
+}
+
+TEST(EventsPath, RecordsTypedFields) {
+  const auto ev =
+      path_event(event_type::path_updated, sample_board(), sample_path());
+  EXPECT_EQ(ev.board_id, 7);
+  EXPECT_EQ(ev.board_name, "Nowa Plansza");
+  EXPECT_EQ(ev.username, "graczY"); // the path's owner, not the creator
+  EXPECT_EQ(ev.path_id, 456);
+  EXPECT_TRUE(ev.complete);
+}
+
+TEST(EventsData, IsBuiltFromTheFieldsAloneAndEqualEventsGiveEqualBytes) {
+  // What the log stores and reads back is all the payload depends on.
+  event stored{.id = 42,
+               .type = event_type::new_board,
+               .board_id = 3,
+               .board_name = "z logu",
+               .username = "ktoś",
+               .path_id = 0,
+               .complete = false};
+  EXPECT_EQ(
+      event_data(stored),
+      R"({"board_id":3,"board_name":"z logu","creator_username":"ktoś"})");
+  auto copy = stored;
+  EXPECT_EQ(event_data(copy), event_data(stored));
+}
+
+TEST(EventsData, PathEventsIgnoreNothingAndAddNothing) {
+  auto ev = path_event(event_type::new_path, sample_board(), sample_path());
+  ev.complete = true; // newPath has no "complete", whatever the field says
+  EXPECT_EQ(event_data(ev).find("complete"), std::string::npos);
+  EXPECT_TRUE(is_path_event(event_type::new_path));
+  EXPECT_TRUE(is_path_event(event_type::path_updated));
+  EXPECT_FALSE(is_path_event(event_type::new_board));
+  EXPECT_FALSE(is_path_event(event_type::board_deleted));
 }
 
 TEST(EventsBoard, UpdatedAndDeletedCarryTheSamePayload) {
@@ -67,7 +111,7 @@ TEST(EventsBoard, UpdatedAndDeletedCarryTheSamePayload) {
     const auto ev = board_event(t, b);
     EXPECT_EQ(ev.type, t);
     EXPECT_EQ(ev.board_id, 7);
-    EXPECT_EQ(ev.data, created.data);
+    EXPECT_EQ(event_data(ev), event_data(created));
   }
 }
 
@@ -75,9 +119,9 @@ TEST(EventsBoard, EscapesUserText) {
   auto b = sample_board();
   b.name = "a \"quoted\"\nname\\ żółta 🟢\x01";
   const auto ev = board_event(event_type::new_board, b);
-  EXPECT_EQ(ev.data.find('\n'), std::string::npos);
-  EXPECT_EQ(ev.data.find('\r'), std::string::npos);
-  auto v = parse_json(ev.data);
+  EXPECT_EQ(event_data(ev).find('\n'), std::string::npos);
+  EXPECT_EQ(event_data(ev).find('\r'), std::string::npos);
+  auto v = parse_json(event_data(ev));
   ASSERT_TRUE(v) << v.err().message;
   EXPECT_EQ(v->at("board_name").as_string(), b.name);
 }
@@ -89,7 +133,7 @@ TEST(EventsPath, NewPathPayloadHasNoComplete) {
   EXPECT_EQ(ev.type, event_type::new_path);
   EXPECT_EQ(ev.board_id, 7);
   EXPECT_EQ(
-      ev.data,
+      event_data(ev),
       R"({"path_id":456,"board_id":7,"board_name":"Nowa Plansza","user_username":"graczY"})");
 }
 
@@ -98,19 +142,19 @@ TEST(EventsPath, PathUpdatedCarriesComplete) {
   auto ev = path_event(event_type::path_updated, sample_board(), p);
   EXPECT_EQ(ev.type, event_type::path_updated);
   EXPECT_EQ(
-      ev.data,
+      event_data(ev),
       R"({"path_id":456,"board_id":7,"board_name":"Nowa Plansza","user_username":"graczY","complete":true})");
   p.complete = false;
   ev = path_event(event_type::path_updated, sample_board(), p);
-  EXPECT_NE(ev.data.find(R"("complete":false})"), std::string::npos);
+  EXPECT_NE(event_data(ev).find(R"("complete":false})"), std::string::npos);
 }
 
 TEST(EventsPath, EscapesUserText) {
   auto b = sample_board();
   b.name = "line\r\nbreak";
   const auto ev = path_event(event_type::new_path, b, sample_path());
-  EXPECT_EQ(ev.data.find_first_of("\r\n"), std::string::npos);
-  auto v = parse_json(ev.data);
+  EXPECT_EQ(event_data(ev).find_first_of("\r\n"), std::string::npos);
+  auto v = parse_json(event_data(ev));
   ASSERT_TRUE(v);
   EXPECT_EQ(v->at("board_name").as_string(), b.name);
 }

@@ -494,5 +494,40 @@ TEST(RulesPassword, RejectsShortOrLong) {
   expect_error(validate_password("żżż"), "invalid_password", "password");
 }
 
+// -- what a board update means for its paths ----------------------------------
+
+board_draft draft_of(const board& b) {
+  return board_draft{b.name, b.rows, b.cols, b.dots};
+}
+
+TEST(RulesUpdate, RenamingKeepsThePaths) {
+  auto d = draft_of(sample_board());
+  d.name = "Inna nazwa";
+  EXPECT_FALSE(update_drops_paths(sample_board(), d));
+  EXPECT_FALSE(update_drops_paths(sample_board(), draft_of(sample_board())));
+}
+
+TEST(RulesUpdate, ANewSizeDropsThePaths) {
+  auto rows = draft_of(sample_board());
+  rows.rows = 6;
+  EXPECT_TRUE(update_drops_paths(sample_board(), rows));
+  auto cols = draft_of(sample_board());
+  cols.cols = 4;
+  EXPECT_TRUE(update_drops_paths(sample_board(), cols));
+}
+
+TEST(RulesUpdate, MovedRecolouredOrReorderedDotsDropThePaths) {
+  auto moved = draft_of(sample_board());
+  moved.dots[0].col = 1;
+  EXPECT_TRUE(update_drops_paths(sample_board(), moved));
+  auto recoloured = draft_of(sample_board());
+  recoloured.dots[4].color = "#ffff00";
+  recoloured.dots[5].color = "#ffff00";
+  EXPECT_TRUE(update_drops_paths(sample_board(), recoloured));
+  auto fewer = draft_of(sample_board());
+  fewer.dots.resize(4);
+  EXPECT_TRUE(update_drops_paths(sample_board(), fewer));
+}
+
 } // namespace
 } // namespace dots::domain

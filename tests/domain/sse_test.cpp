@@ -182,7 +182,7 @@ TEST(SseEvent, BoardNameCannotBreakTheFrame) {
   b.name = "Plansza żółta 🟢\n\nevent: x\ndata: evil\r\n\r\n";
   b.creator_username = "autorX";
   const auto ev = board_event(event_type::new_board, b);
-  const auto frame = encode_sse_event(11, event_name(ev.type), ev.data);
+  const auto frame = encode_sse_event(11, event_name(ev.type), event_data(ev));
   EXPECT_EQ(frame.find("\n\n"), frame.size() - 2);
 
   const auto s = parse_sse(frame);

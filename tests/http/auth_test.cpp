@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <string>
+#include <vector>
 
 namespace dots::http {
 namespace {
@@ -205,6 +206,52 @@ TEST(Auth, CookieRoundTrip) {
   auto c = find_credentials(req);
   ASSERT_TRUE(c) << c.err().message;
   EXPECT_EQ(c->token, "round-trip_tok");
+}
+
+// -- client_address
+// -------------------------------------------------------------
+
+const std::vector<std::string> proxies{"127.0.0.1", "10.0.0.2"};
+
+TEST(ClientAddress, AnUntrustedPeerIsTheClientWhateverItClaims) {
+  auto req = make_request();
+  req.set("X-Forwarded-For", "203.0.113.9");
+  EXPECT_EQ(client_address(req, "198.51.100.4", proxies), "198.51.100.4");
+  EXPECT_EQ(client_address(req, "198.51.100.4", {}), "198.51.100.4");
+}
+
+TEST(ClientAddress, ATrustedProxyNamesTheClient) {
+  auto req = make_request();
+  req.set("X-Forwarded-For", "203.0.113.9");
+  EXPECT_EQ(client_address(req, "127.0.0.1", proxies), "203.0.113.9");
+}
+
+TEST(ClientAddress, ASpoofedHeadIsIgnoredBehindTheProxy) {
+  // The client sent its own X-Forwarded-For; the proxy appended the real
+  // address. Only the entries our proxies added are believed.
+  auto req = make_request();
+  req.set("X-Forwarded-For", "1.2.3.4, 203.0.113.9");
+  EXPECT_EQ(client_address(req, "127.0.0.1", proxies), "203.0.113.9");
+}
+
+TEST(ClientAddress, ChainsOfTrustedProxiesAreWalkedFromTheRight) {
+  auto req = make_request();
+  req.insert("X-Forwarded-For", "1.2.3.4, 203.0.113.9");
+  req.insert("X-Forwarded-For", "10.0.0.2");
+  EXPECT_EQ(client_address(req, "127.0.0.1", proxies), "203.0.113.9");
+}
+
+TEST(ClientAddress, AProxyWithoutTheHeaderIsTheClient) {
+  auto req = make_request();
+  EXPECT_EQ(client_address(req, "127.0.0.1", proxies), "127.0.0.1");
+  req.set("X-Forwarded-For", "10.0.0.2");
+  EXPECT_EQ(client_address(req, "127.0.0.1", proxies), "10.0.0.2");
+}
+
+TEST(ClientAddress, AnEmptyHopStopsTheWalk) {
+  auto req = make_request();
+  req.set("X-Forwarded-For", "1.2.3.4, , 10.0.0.2");
+  EXPECT_EQ(client_address(req, "127.0.0.1", proxies), "10.0.0.2");
 }
 
 } // namespace

@@ -96,7 +96,7 @@ TEST_F(SqliteSchema, UpgradesAVersion1FileKeepingItsData) {
   auto& db = **opened;
   {
     raw_db raw(file());
-    EXPECT_EQ(raw.int_value("PRAGMA user_version"), 2);
+    EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
     EXPECT_EQ(raw.count("events"), 0);
   }
 
@@ -136,6 +136,57 @@ TEST_F(SqliteSchema, UpgradesAVersion1FileKeepingItsData) {
   ASSERT_TRUE(fresh) << fresh.err().message;
   EXPECT_GT(fresh->value.id, 7);
   EXPECT_EQ(fresh->event.id, 2);
+}
+
+TEST_F(SqliteSchema, UpgradesAVersion2LogToTypedFieldsWithTheSamePayloads) {
+  // A version-2 file kept each event's JSON payload as text; version 3
+  // keeps typed fields and builds the payload. Every old event must come
+  // back with the bytes the old server sent for it.
+  make_v1_file();
+  const std::vector<std::pair<std::string, std::string>> old_events{
+      {"newBoard",
+       R"({"board_id":7,"board_name":"Stara \"plansza\"","creator_username":"Alice"})"},
+      {"newPath",
+       R"({"path_id":3,"board_id":7,"board_name":"Stara","user_username":"bob"})"},
+      {"pathUpdated",
+       R"({"path_id":3,"board_id":7,"board_name":"Stara","user_username":"bob","complete":true})"},
+      {"pathUpdated",
+       R"({"path_id":3,"board_id":7,"board_name":"Stara","user_username":"bob","complete":false})"},
+      {"boardDeleted",
+       R"({"board_id":7,"board_name":"Żółta\nnowa","creator_username":"Alice"})"},
+  };
+  {
+    raw_db raw(file());
+    ASSERT_TRUE(raw.exec(std::string{sqlite::migrations()[1].script} +
+                         "PRAGMA user_version = 2;"));
+    for (const auto& [type, data] : old_events)
+      ASSERT_TRUE(
+          raw.exec("INSERT INTO events (type, board_id, data) VALUES ('" +
+                   type + "', 7, '" + data + "')"));
+  }
+  auto opened = open_sqlite_store(file());
+  ASSERT_TRUE(opened) << opened.err().message;
+  auto slice = (*opened)->events_after(0, 100);
+  ASSERT_TRUE(slice) << slice.err().message;
+  ASSERT_EQ(slice->events.size(), old_events.size());
+  for (std::size_t i = 0; i < old_events.size(); ++i) {
+    SCOPED_TRACE(i);
+    const auto& ev = slice->events[i];
+    EXPECT_EQ(ev.id, static_cast<std::int64_t>(i) + 1);
+    EXPECT_EQ(domain::event_name(ev.type), old_events[i].first);
+    EXPECT_EQ(ev.board_id, 7);
+    EXPECT_EQ(domain::event_data(ev), old_events[i].second);
+  }
+  EXPECT_EQ(slice->latest_id, 5);
+  // New events continue the old ids.
+  auto fresh =
+      (*opened)->create_board(2, test::sample_draft(), "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(fresh) << fresh.err().message;
+  EXPECT_EQ(fresh->event.id, 6);
+  raw_db raw(file());
+  EXPECT_EQ(raw.int_value("SELECT count(*) FROM pragma_table_info('events') "
+                          "WHERE name = 'data'"),
+            0);
 }
 
 TEST_F(SqliteSchema, RefusesAFileNewerThanTheBuild) {
@@ -219,7 +270,7 @@ TEST_F(SqliteSchema, ConcurrentOpenersOfAnOldFileMigrateItOnce) {
   for (const auto& f : failures)
     EXPECT_EQ(f, "");
   raw_db raw(file());
-  EXPECT_EQ(raw.int_value("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
   EXPECT_EQ(raw.count("boards"), 1);
   EXPECT_EQ(raw.count("events"), 0);
 }

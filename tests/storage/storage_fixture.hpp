@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 // Shared by the storage tests: a fresh temporary folder per test and a raw
 // SQLite connection for looking under (or tampering with) the store.
@@ -94,6 +95,16 @@ private:
   };
   std::unique_ptr<sqlite3, closer> db_;
 };
+
+/// Timestamps as the actors pass them (RFC 3339 UTC, one fixed format).
+inline constexpr const char* t0 = "2026-11-26T12:00:00Z";
+inline constexpr const char* t1 = "2026-11-26T12:05:00Z";
+inline constexpr const char* t2 = "2026-11-26T13:00:00Z";
+
+/// An unfinished red segment on sample_draft()'s board.
+inline std::vector<domain::segment> red_start() {
+  return {{"#ff0000", {{0, 0}, {0, 1}, {1, 1}}}};
+}
 
 /// A valid 5x5 board with two colours.
 inline domain::board_draft sample_draft(std::string name = "Plansza testowa") {

@@ -8,6 +8,7 @@
 #include <random>
 #include <signal.h>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -19,20 +20,23 @@ std::string server_binary() {
   return bin != nullptr ? bin : DOTS_SERVER_PATH;
 }
 
-server_process::server_process(std::filesystem::path db,
-                               std::vector<std::string> extra,
-                               std::string listen) {
-  log_file_ =
-      db.parent_path() / ("server-" + std::to_string(::getpid()) + "-" +
-                          std::to_string(std::random_device{}()) + ".log");
+server_process::server_process(std::string db, std::vector<std::string> extra,
+                               std::string listen,
+                               std::filesystem::path log_dir) {
+  if (log_dir.empty())
+    log_dir = std::filesystem::path{db}.parent_path();
+  log_file_ = log_dir / ("server-" + std::to_string(::getpid()) + "-" +
+                         std::to_string(std::random_device{}()) + ".log");
   int out[2];
   if (::pipe(out) != 0)
     throw std::runtime_error("pipe failed");
-  std::vector<std::string> args{server_binary(), "--listen",    listen, "--db",
-                                db.string(),     "--log-level", "info"};
+  std::vector<std::string> args{server_binary(), "--listen", listen, "--db", db,
+                                "--log-level",   "info"};
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = ::fork();
   if (pid_ == 0) {
+    // A test killed by its timeout must not leave its servers running.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(out[1], STDOUT_FILENO);
     int err = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (err >= 0)

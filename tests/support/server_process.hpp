@@ -20,8 +20,11 @@ class server_process {
 public:
   /// Starts dots-server with `--db <db> --listen <listen>` and `extra`, and
   /// waits for its "listening on" line. Fails the test if it does not come.
-  server_process(std::filesystem::path db, std::vector<std::string> extra = {},
-                 std::string listen = "127.0.0.1:0");
+  /// Its standard error goes to a file in `log_dir` (default: the folder of
+  /// `db`; give one when `db` is a PostgreSQL URI).
+  server_process(std::string db, std::vector<std::string> extra = {},
+                 std::string listen = "127.0.0.1:0",
+                 std::filesystem::path log_dir = {});
   ~server_process();
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
