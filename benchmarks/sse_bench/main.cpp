@@ -1,7 +1,8 @@
 // sse-bench: opens thousands of Server-Sent Events streams against one
-// server, triggers tagged events through its publishing interface, and
-// reports in JSON whether every stream got every event, how late, and what
-// it cost the server (read from /proc). See benchmarks/README.md.
+// server (or spread over the instances of a cluster), triggers tagged events
+// through its publishing interface, and reports in JSON whether every stream
+// got every event, how late, and what it cost the server (read from /proc).
+// See benchmarks/README.md.
 
 #include "clock.hpp"
 #include "control.hpp"
@@ -47,15 +48,24 @@ constexpr const char* usage_text = R"(usage:
   sse-bench table DIR...             table of the runs in DIR (ratios)
   sse-bench sweep-data DIR...        gnuplot data of the sweep runs in DIR
 
-run options (defaults in brackets):
-  --url URL                 SSE endpoint, http://127.x.x.x:PORT/path
+run options (defaults in brackets; options marked * take several values,
+comma-separated or by repeating the option):
+  --url URL *               SSE endpoint, http://127.x.x.x:PORT/path; with
+                            several, stream k connects to URL number k mod n
   --streams N               streams to open [1000]
   --events M                events to trigger [0]
   --rate R                  events per second, 0 = as fast as answered [10]
   --trigger KIND            dots | post | none [none]
-  --publish-url URL         dots: API base URL; post: publisher URL
-  --publish-connections C   parallel publishing connections [1]
-  --server-pid PID          server process (and its children) to measure
+  --publish-url URL *       dots: API base URL; post: publisher URL; with
+                            several, event k is published on URL k mod n
+                            (same instances in the same order as --url: the
+                            latency is also split into same-instance and
+                            cross-instance deliveries)
+  --publish-connections C   parallel publishing connections per URL [1]
+  --server-pid PID *        server process (and its children) to measure;
+                            several are summed (the instances of a cluster)
+  --db-pid PID *            database process tree (PostgreSQL's postmaster),
+                            measured apart from the server
   --sources K               source addresses 127.0.0.2 ... [4]
   --per-process N           streams per worker process [9000]
   --processes P             worker processes [streams / per-process]
@@ -72,14 +82,15 @@ run options (defaults in brackets):
 )";
 
 struct options {
-  std::string url;
+  std::vector<std::string> urls;
   std::size_t streams = 1000;
   std::uint32_t events = 0;
   double rate = 10;
   std::string trigger = "none";
-  std::string publish_url;
+  std::vector<std::string> publish_urls;
   int publish_connections = 1;
-  pid_t server_pid = 0;
+  std::vector<pid_t> server_pids;
+  std::vector<pid_t> db_pids;
   int sources = 4;
   std::size_t per_process = 9000;
   int processes = 0;
@@ -131,6 +142,25 @@ double number(const std::string& name, const std::string& text) {
   }
 }
 
+/// The comma-separated items of an option's value, without empty ones.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', pos), text.size());
+    if (comma > pos)
+      items.push_back(text.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return items;
+}
+
+void append_pids(std::vector<pid_t>& to, const std::string& name,
+                 const std::string& text) {
+  for (const auto& item : split_list(text))
+    to.push_back(static_cast<pid_t>(number(name, item)));
+}
+
 options parse_options(int argc, char** argv) {
   options o;
   for (int i = 1; i < argc; ++i) {
@@ -142,9 +172,10 @@ options parse_options(int argc, char** argv) {
     if (i + 1 >= argc)
       die("missing value for " + key);
     const std::string v = argv[++i];
-    if (key == "--url")
-      o.url = v;
-    else if (key == "--streams")
+    if (key == "--url") {
+      for (auto& u : split_list(v))
+        o.urls.push_back(std::move(u));
+    } else if (key == "--streams")
       o.streams = static_cast<std::size_t>(number(key, v));
     else if (key == "--events")
       o.events = static_cast<std::uint32_t>(number(key, v));
@@ -152,12 +183,15 @@ options parse_options(int argc, char** argv) {
       o.rate = number(key, v);
     else if (key == "--trigger")
       o.trigger = v;
-    else if (key == "--publish-url")
-      o.publish_url = v;
-    else if (key == "--publish-connections")
+    else if (key == "--publish-url") {
+      for (auto& u : split_list(v))
+        o.publish_urls.push_back(std::move(u));
+    } else if (key == "--publish-connections")
       o.publish_connections = static_cast<int>(number(key, v));
     else if (key == "--server-pid")
-      o.server_pid = static_cast<pid_t>(number(key, v));
+      append_pids(o.server_pids, key, v);
+    else if (key == "--db-pid")
+      append_pids(o.db_pids, key, v);
     else if (key == "--sources")
       o.sources = static_cast<int>(number(key, v));
     else if (key == "--per-process")
@@ -191,13 +225,16 @@ options parse_options(int argc, char** argv) {
     else
       die("unknown option " + key + " (see --help)");
   }
-  if (o.url.empty())
+  if (o.urls.empty())
     die("--url is required (see --help)");
+  // A stream records its instance in 16 bits.
+  if (o.urls.size() > 1000 || o.publish_urls.size() > 1000)
+    die("at most 1000 --url and --publish-url values");
   if (o.trigger != "none" && o.trigger != "dots" && o.trigger != "post")
     die("--trigger must be dots, post or none");
   if (o.events > 0 && o.trigger == "none")
     die("--events needs --trigger dots or post");
-  if (o.trigger != "none" && o.publish_url.empty())
+  if (o.trigger != "none" && o.publish_urls.empty())
     die("--trigger needs --publish-url");
   if (o.streams == 0 || o.per_process == 0)
     die("--streams and --per-process must be positive");
@@ -383,24 +420,31 @@ int run(const options& o) {
       start + static_cast<std::int64_t>(o.timeout_s * 1e9);
   const std::string run_id = random_run_id();
 
-  const auto stream_url = parse_url(o.url);
-  if (!stream_url)
-    die("bad --url " + o.url);
   std::string error;
-  const auto dest = loopback_address(*stream_url, error);
-  if (!dest)
-    die(error);
+  std::vector<stream_endpoint> endpoints;
+  for (const auto& text : o.urls) {
+    const auto u = parse_url(text);
+    if (!u)
+      die("bad --url " + text);
+    const auto dest = loopback_address(*u, error);
+    if (!dest)
+      die(error);
+    endpoints.push_back(stream_endpoint{
+        *dest, u->host + ":" + std::to_string(u->port), u->target});
+  }
 
   publish_config pub;
   if (o.trigger != "none") {
-    const auto pu = parse_url(o.publish_url);
-    if (!pu)
-      die("bad --publish-url " + o.publish_url);
-    const auto pdest = loopback_address(*pu, error);
-    if (!pdest)
-      die(error);
-    pub.dest = *pdest;
-    pub.host_header = pu->host + ":" + std::to_string(pu->port);
+    for (const auto& text : o.publish_urls) {
+      const auto pu = parse_url(text);
+      if (!pu)
+        die("bad --publish-url " + text);
+      const auto pdest = loopback_address(*pu, error);
+      if (!pdest)
+        die(error);
+      pub.targets.push_back(publish_target{
+          *pdest, pu->host + ":" + std::to_string(pu->port), pu->target});
+    }
     pub.run = run_id;
     pub.events = o.events;
     pub.rate = o.rate;
@@ -408,19 +452,23 @@ int run(const options& o) {
     pub.request_timeout_ns = 10 * ns_per_s;
     if (o.trigger == "dots") {
       pub.kind = trigger_kind::board;
-      pub.target = "/api/boards";
-      pub.bearer = dots_login(pub.dest, pub.host_header, run_id);
-    } else {
-      pub.kind = trigger_kind::plain;
-      pub.target = pu->target;
+      for (auto& t : pub.targets)
+        t.target = "/api/boards";
+      // One account on the first instance: instances that share a database
+      // accept its token too.
+      pub.bearer = dots_login(pub.targets.front().dest,
+                              pub.targets.front().host_header, run_id);
     }
   }
 
   const auto sample = [&](bool pss) {
-    return o.server_pid > 0 ? sample_process_tree(o.server_pid, pss)
-                            : proc_sample{};
+    return sample_process_trees(o.server_pids, pss);
+  };
+  const auto sample_db = [&] {
+    return sample_process_trees(o.db_pids, false);
   };
   const proc_sample base = sample(true);
+  const proc_sample db_base = sample_db();
   const std::int64_t machine_start_ns = now_ns();
   const std::int64_t machine_busy_start = machine_busy_ns();
   const std::string loadavg_start = read_loadavg();
@@ -461,10 +509,8 @@ int run(const options& o) {
       if (::getppid() != coordinator)
         ::_exit(1); // it died before the line above took effect
       worker_config cfg;
-      cfg.dest = *dest;
-      cfg.host_header =
-          stream_url->host + ":" + std::to_string(stream_url->port);
-      cfg.target = stream_url->target;
+      cfg.endpoints = endpoints;
+      cfg.publishers = pub.targets.size();
       cfg.sources = sources;
       cfg.first_index = first;
       cfg.streams = share;
@@ -523,11 +569,15 @@ int run(const options& o) {
 
   // -- load: publish, then wait for every stream to get every event ---
   std::int64_t peak_rss = idle_b.rss_kib;
+  std::int64_t db_peak_rss = db_base.rss_kib;
   const auto tick = [&] {
     const proc_sample s = sample(false);
     peak_rss = std::max(peak_rss, s.rss_kib);
+    if (!o.db_pids.empty())
+      db_peak_rss = std::max(db_peak_rss, sample_db().rss_kib);
   };
   const proc_sample load_a = sample(false);
+  const proc_sample db_load_a = sample_db();
   const std::int64_t load_start = now_ns();
   publish_result published;
   if (o.events > 0) {
@@ -558,7 +608,9 @@ int run(const options& o) {
           tick);
   const std::int64_t load_end = now_ns();
   const proc_sample load_b = sample(true);
+  const proc_sample db_load_b = sample_db();
   peak_rss = std::max(peak_rss, load_b.rss_kib);
+  db_peak_rss = std::max(db_peak_rss, db_load_b.rss_kib);
   const std::int64_t machine_busy_end = machine_busy_ns();
   const std::int64_t machine_end_ns = now_ns();
 
@@ -584,7 +636,7 @@ int run(const options& o) {
 
   // -- aggregate ---
   const auto fin = &worker_handle::final;
-  histogram latency, connect;
+  histogram latency, connect, latency_same, latency_cross;
   std::map<std::string, std::int64_t> failures;
   std::int64_t client_cpu_us = 0;
   std::size_t reported = 0;
@@ -596,6 +648,10 @@ int run(const options& o) {
       ++reported;
       if (auto h = histogram::parse(w.final->get("latency")))
         latency.merge(*h);
+      if (auto h = histogram::parse(w.final->get("latency_same")))
+        latency_same.merge(*h);
+      if (auto h = histogram::parse(w.final->get("latency_cross")))
+        latency_cross.merge(*h);
       client_cpu_us += w.final->get_int("cpu_us");
     }
     if (auto h = histogram::parse(m->get("connect")))
@@ -653,7 +709,9 @@ int run(const options& o) {
   const double other_cpu_s =
       static_cast<double>(
           machine_busy_end - machine_busy_start -
-          (base.ok && load_b.ok ? load_b.cpu_ns - base.cpu_ns : 0)) /
+          (base.ok && load_b.ok ? load_b.cpu_ns - base.cpu_ns : 0) -
+          (db_base.ok && db_load_b.ok ? db_load_b.cpu_ns - db_base.cpu_ns
+                                      : 0)) /
           1e9 -
       static_cast<double>(client_cpu_us) / 1e6;
   json::object machine{
@@ -665,7 +723,11 @@ int run(const options& o) {
                           ? round3(std::max(other_cpu_s, 0.0) / machine_wall_s)
                           : 0.0}};
 
-  json::object server{{"pid", o.server_pid},
+  json::array pids_json;
+  for (const pid_t p : o.server_pids)
+    pids_json.emplace_back(p);
+  json::object server{{"pid", o.server_pids.empty() ? 0 : o.server_pids[0]},
+                      {"pids", pids_json},
                       {"measured", base.ok},
                       {"alive_at_end", load_b.ok}};
   if (base.ok) {
@@ -697,6 +759,26 @@ int run(const options& o) {
         load_delivered > 0 ? round3(load_cpu_s * 1e6 / load_delivered) : 0.0;
   }
 
+  // PostgreSQL (or whatever --db-pid names): its own CPU per delivered frame,
+  // so that the cluster's cost can be read with or without it.
+  json::object database{{"measured", db_base.ok}};
+  if (db_base.ok) {
+    const double db_load_cpu_s =
+        static_cast<double>(db_load_b.cpu_ns - db_load_a.cpu_ns) / 1e9;
+    database["processes"] = db_load_b.processes;
+    database["rss_base_kib"] = db_base.rss_kib;
+    database["rss_loaded_peak_kib"] = db_peak_rss;
+    database["load_cpu_s"] = round3(db_load_cpu_s);
+    database["cpu_us_per_frame"] =
+        load_delivered > 0 ? round3(db_load_cpu_s * 1e6 / load_delivered) : 0.0;
+  }
+
+  json::array urls_json, publish_urls_json;
+  for (const auto& u : o.urls)
+    urls_json.emplace_back(u);
+  for (const auto& u : o.publish_urls)
+    publish_urls_json.emplace_back(u);
+
   const bool all_streams = established == static_cast<std::int64_t>(o.streams);
   const bool all_events =
       o.events == 0 || (published.ok > 0 && published.failed == 0 &&
@@ -710,7 +792,10 @@ int run(const options& o) {
       {"scenario", o.scenario},
       {"label", o.label},
       {"config",
-       {{"url", o.url},
+       {{"url", o.urls.front()},
+        {"urls", urls_json},
+        {"publish_urls", publish_urls_json},
+        {"instances", o.urls.size()},
         {"streams", o.streams},
         {"events", o.events},
         {"rate", o.rate},
@@ -767,12 +852,19 @@ int run(const options& o) {
         {"failures", pub_failures},
         {"latency", latency_json(published.latency)}}},
       {"server", server},
+      {"database", database},
       {"machine", machine},
       {"client",
        {{"cpu_s", round3(client_cpu_us / 1e6)},
         {"wall_s", round3(static_cast<double>(now_ns() - start) / 1e9)},
         {"load_wall_s", round3(load_wall_s)}}},
   };
+
+  // Only when the deliveries could be told apart (see --publish-url).
+  if (latency_same.count() + latency_cross.count() > 0) {
+    result["latency_same_instance"] = latency_json(latency_same);
+    result["latency_cross_instance"] = latency_json(latency_cross);
+  }
 
   if (o.out.empty()) {
     write_pretty(std::cout, result);

@@ -119,4 +119,25 @@ proc_sample sample_process_tree(pid_t root, bool with_pss) {
   return s;
 }
 
+proc_sample sample_process_trees(const std::vector<pid_t>& roots,
+                                 bool with_pss) {
+  proc_sample sum;
+  if (roots.empty())
+    return sum;
+  sum.ok = true;
+  if (with_pss)
+    sum.pss_kib = 0;
+  for (const pid_t root : roots) {
+    const proc_sample s = sample_process_tree(root, with_pss);
+    sum.ok = sum.ok && s.ok;
+    sum.rss_kib += s.rss_kib;
+    if (with_pss)
+      sum.pss_kib += s.pss_kib;
+    sum.cpu_ns += s.cpu_ns;
+    sum.processes += s.processes;
+    sum.threads += s.threads;
+  }
+  return sum;
+}
+
 } // namespace dots::bench

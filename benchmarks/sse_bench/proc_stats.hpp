@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <sys/types.h>
+#include <vector>
 
 namespace dots::bench {
 
@@ -19,6 +20,11 @@ struct proc_sample {
 
 /// Reads /proc. PSS walks the page tables, so it is read only when asked.
 proc_sample sample_process_tree(pid_t root, bool with_pss);
+
+/// The sum over several trees (the instances of a cluster); `ok` only while
+/// every one of them is alive. An empty list gives an empty sample.
+proc_sample sample_process_trees(const std::vector<pid_t>& roots,
+                                 bool with_pss);
 
 /// CPU time the whole machine spent busy (all CPUs, from /proc/stat): with
 /// the server's and the client's own time it tells how much of a run's

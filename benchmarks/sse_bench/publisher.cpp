@@ -21,7 +21,11 @@ class publisher {
 public:
   explicit publisher(const publish_config& cfg)
       : cfg_(cfg)
-      , conns_(static_cast<std::size_t>(std::max(1, cfg.connections))) {}
+      , conns_(static_cast<std::size_t>(std::max(1, cfg.connections)) *
+               std::max<std::size_t>(1, cfg.targets.size())) {
+    for (std::size_t i = 0; i < conns_.size(); ++i)
+      conns_[i].target = i % cfg.targets.size();
+  }
 
   ~publisher() {
     for (auto& c : conns_)
@@ -43,6 +47,7 @@ private:
   };
 
   struct conn {
+    std::size_t target = 0; ///< index into cfg_.targets
     int fd = -1;
     state st = state::closed;
     std::int64_t retry_at_ns = 0;
@@ -59,6 +64,10 @@ private:
 
   std::string body_for(std::uint32_t seq, std::int64_t now) const;
   std::int64_t due(std::uint32_t seq) const;
+  /// Whether connection `i` is the kind that carries event `seq`.
+  bool carries(std::size_t i, std::uint32_t seq) const {
+    return seq % cfg_.targets.size() == conns_[i].target;
+  }
   void connect(std::size_t i, std::int64_t now);
   void send(std::size_t i, std::int64_t now);
   void flush(std::size_t i);
@@ -103,7 +112,7 @@ void publisher::watch(std::size_t i, std::uint32_t events, int op) {
 void publisher::connect(std::size_t i, std::int64_t now) {
   conn& c = conns_[i];
   int err = 0;
-  c.fd = start_connect(cfg_.dest, nullptr, err);
+  c.fd = start_connect(cfg_.targets[c.target].dest, nullptr, err);
   ++r_.connects;
   if (c.fd < 0) {
     ++consecutive_connect_failures_;
@@ -120,8 +129,9 @@ void publisher::send(std::size_t i, std::int64_t now) {
   conn& c = conns_[i];
   c.seq = next_++;
   const std::string body = body_for(c.seq, now);
+  const publish_target& t = cfg_.targets[c.target];
   c.out =
-      "POST " + cfg_.target + " HTTP/1.1\r\nHost: " + cfg_.host_header +
+      "POST " + t.target + " HTTP/1.1\r\nHost: " + t.host_header +
       "\r\nContent-Type: " +
       (cfg_.kind == trigger_kind::board ? "application/json" : "text/plain") +
       "\r\n";
@@ -335,7 +345,9 @@ publish_result publisher::run() {
         else
           wake = std::min(wake, c.retry_at_ns);
       }
-      if (c.st == state::idle && next_ < cfg_.events) {
+      // The next event waits for a connection to its own target, even if
+      // others are idle: which instance wrote it must follow from its seq.
+      if (c.st == state::idle && next_ < cfg_.events && carries(i, next_)) {
         if (due(next_) <= now)
           send(i, now);
         else
@@ -374,6 +386,8 @@ publish_result publisher::run() {
 } // namespace
 
 publish_result run_publisher(const publish_config& cfg) {
+  if (cfg.targets.empty())
+    return publish_result{};
   publisher p(cfg);
   return p.run();
 }

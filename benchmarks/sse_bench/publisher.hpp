@@ -17,15 +17,23 @@ enum class trigger_kind {
   board, ///< a valid board whose name is the tag (dots: POST /api/boards)
 };
 
-struct publish_config {
+/// One server that takes publishing requests.
+struct publish_target {
   sockaddr_in dest{};
   std::string host_header;
   std::string target;
+};
+
+struct publish_config {
+  /// Event `seq` goes to `targets[seq % targets.size()]`: round robin over
+  /// the instances of a cluster, and the stream workers can tell from the
+  /// sequence number alone which instance an event was written on.
+  std::vector<publish_target> targets;
   trigger_kind kind = trigger_kind::plain;
   std::string bearer; ///< token for dots, empty otherwise
   std::uint32_t events = 0;
   double rate = 0;     ///< events per second; 0 sends as fast as answered
-  int connections = 1; ///< parallel keep-alive connections
+  int connections = 1; ///< parallel keep-alive connections per target
   std::int64_t request_timeout_ns = 0;
   /// Absolute time after which no new event is sent (a throughput run stops
   /// at a duration, not at a count); 0 for none.

@@ -184,10 +184,29 @@ const std::vector<metric>& metrics_for(const std::string& scenario) {
       {"latency p99 (ms)", "latency.p99_ms"},
       {"CPU/frame (us)", "server.cpu_us_per_frame"},
   };
+  // A cluster's deliveries, split by where each event was written.
+  static const std::vector<metric> cluster = {
+      {"streams established", "streams.established"},
+      {"delivered (%)", "events.delivered_pct"},
+      {"latency p50 (ms)", "latency.p50_ms"},
+      {"latency p99 (ms)", "latency.p99_ms"},
+      {"latency max (ms)", "latency.max_ms"},
+      {"same-inst. p50 (ms)", "latency_same_instance.p50_ms"},
+      {"same-inst. p99 (ms)", "latency_same_instance.p99_ms"},
+      {"cross-inst. p50 (ms)", "latency_cross_instance.p50_ms"},
+      {"cross-inst. p99 (ms)", "latency_cross_instance.p99_ms"},
+      {"CPU/frame (us)", "server.cpu_us_per_frame"},
+      {"DB CPU/frame (us)", "database.cpu_us_per_frame"},
+      {"RSS/stream loaded (B)", "server.rss_per_stream_loaded_bytes"},
+      {"publish p99 (ms)", "publish.latency.p99_ms"},
+      {"client CPU (s)", "client.cpu_s"},
+  };
   if (scenario == "a")
     return idle;
   if (scenario == "d")
     return api;
+  if (scenario == "e")
+    return cluster;
   return fanout;
 }
 
@@ -200,6 +219,8 @@ std::string scenario_title(const std::string& s) {
     return "c: burst";
   if (s == "d")
     return "d: API (board creation) under listening streams";
+  if (s == "e")
+    return "e: 1 event/s, M streams per instance (cluster)";
   return s;
 }
 
@@ -215,6 +236,11 @@ std::string format(std::optional<double> v) {
   else
     std::snprintf(buf, sizeof buf, "%.3g", *v);
   return buf;
+}
+
+/// A column's width: at least `least`, and one more than its heading.
+int width(const std::string& heading, int least) {
+  return std::max(least, static_cast<int>(heading.size()) + 1);
 }
 
 std::string ratio(std::optional<double> a, std::optional<double> b) {
@@ -240,7 +266,17 @@ int print_table(const std::vector<std::string>& dirs, std::ostream& out) {
   for (const auto& r : runs)
     groups[text_of(r, "scenario")][text_of(r, "server_name")].push_back(&r);
 
-  const std::vector<std::string> preferred = {"floor", "nchan", "dots"};
+  const std::vector<std::string> preferred = {
+      "floor",   "nchan",   "dots-before",  "dots",
+      "dots-pg", "cluster", "cluster-nginx"};
+  // Ratio columns, each when both servers ran: against the floor and nchan,
+  // the current binary against the previous one, PostgreSQL against SQLite,
+  // a cluster against one instance, nginx in front against direct.
+  const std::vector<std::pair<std::string, std::string>> ratio_pairs = {
+      {"dots", "floor"},   {"dots", "nchan"},
+      {"nchan", "floor"},  {"dots", "dots-before"},
+      {"dots-pg", "dots"}, {"cluster", "dots-pg"},
+      {"cluster", "dots"}, {"cluster-nginx", "cluster"}};
   for (const auto& [scenario, by_server] : groups) {
     if (scenario == "sweep")
       continue;
@@ -252,15 +288,9 @@ int print_table(const std::vector<std::string>& dirs, std::ostream& out) {
       if (std::find(servers.begin(), servers.end(), s) == servers.end())
         servers.push_back(s);
     std::vector<std::pair<std::string, std::string>> ratios;
-    const auto has = [&](const char* s) {
-      return by_server.count(s) > 0;
-    };
-    if (has("dots") && has("floor"))
-      ratios.emplace_back("dots", "floor");
-    if (has("dots") && has("nchan"))
-      ratios.emplace_back("dots", "nchan");
-    if (has("nchan") && has("floor"))
-      ratios.emplace_back("nchan", "floor");
+    for (const auto& [a, b] : ratio_pairs)
+      if (by_server.count(a) > 0 && by_server.count(b) > 0)
+        ratios.emplace_back(a, b);
 
     // The scenario's settings, from a run that got far enough to record them.
     const json::object* any_run = by_server.begin()->second.front();
@@ -287,9 +317,9 @@ int print_table(const std::vector<std::string>& dirs, std::ostream& out) {
           << "\n";
     out << std::left << std::setw(24) << "metric";
     for (const auto& s : servers)
-      out << std::right << std::setw(12) << s;
+      out << std::right << std::setw(width(s, 12)) << s;
     for (const auto& [a, b] : ratios)
-      out << std::right << std::setw(13) << (a + "/" + b);
+      out << std::right << std::setw(width(a + "/" + b, 13)) << (a + "/" + b);
     out << "\n";
 
     const auto value = [&](const std::string& server, const char* path) {
@@ -302,16 +332,17 @@ int print_table(const std::vector<std::string>& dirs, std::ostream& out) {
     for (const auto& m : metrics_for(scenario)) {
       out << std::left << std::setw(24) << m.label;
       for (const auto& s : servers)
-        out << std::right << std::setw(12) << format(value(s, m.path));
+        out << std::right << std::setw(width(s, 12))
+            << format(value(s, m.path));
       for (const auto& [a, b] : ratios)
-        out << std::right << std::setw(13)
+        out << std::right << std::setw(width(a + "/" + b, 13))
             << ratio(value(a, m.path), value(b, m.path));
       out << "\n";
     }
     // Not a result: how busy the machine was with other work meanwhile.
     out << std::left << std::setw(24) << "other load (cores)";
     for (const auto& s : servers)
-      out << std::right << std::setw(12)
+      out << std::right << std::setw(width(s, 12))
           << format(value(s, "machine.other_cores"));
     out << "\n";
     bool any_error = false;
@@ -329,7 +360,7 @@ int print_table(const std::vector<std::string>& dirs, std::ostream& out) {
       int ok = 0;
       for (const auto* r : by_server.at(s))
         ok += lookup(*r, "ok").value_or(0) > 0 ? 1 : 0;
-      out << std::right << std::setw(12)
+      out << std::right << std::setw(width(s, 12))
           << (std::to_string(ok) + "/" +
               std::to_string(by_server.at(s).size()));
     }

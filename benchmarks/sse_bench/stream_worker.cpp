@@ -32,7 +32,9 @@ public:
       , tags_(cfg.run)
       , streams_(cfg.streams)
       , words_((cfg.events + 63) / 64)
-      , buf_(64 * 1024) {}
+      , buf_(64 * 1024)
+      , split_(cfg.endpoints.size() > 1 &&
+               cfg.publishers == cfg.endpoints.size()) {}
 
   ~stream_worker() {
     for (auto& s : streams_)
@@ -49,6 +51,7 @@ private:
 
   struct stream {
     int fd = -1;
+    std::uint16_t endpoint = 0; ///< index into cfg_.endpoints
     phase ph = phase::idle;
     bool chunked = false;
     bool retry_seen = false;
@@ -138,6 +141,11 @@ private:
   std::uint64_t warn_accel_ = 0;
   histogram latency_;
   histogram connect_;
+  /// Latency split by where the event was written: on the stream's own
+  /// instance or on another one (only with `split_`).
+  bool split_;
+  histogram latency_same_;
+  histogram latency_cross_;
 };
 
 void stream_worker::on_event(stream& s, bool tagged, const event_tag& tag,
@@ -168,6 +176,10 @@ void stream_worker::on_event(stream& s, bool tagged, const event_tag& tag,
     ++out_of_order_;
   s.last_seq = static_cast<std::int32_t>(tag.seq);
   latency_.record(recv_ns - tag.sent_ns);
+  if (split_) {
+    const bool same = tag.seq % cfg_.publishers == s.endpoint;
+    (same ? latency_same_ : latency_cross_).record(recv_ns - tag.sent_ns);
+  }
 }
 
 void stream_worker::open_more(std::int64_t now) {
@@ -176,6 +188,8 @@ void stream_worker::open_more(std::int64_t now) {
     const std::uint32_t i = static_cast<std::uint32_t>(next_++);
     stream& s = streams_[i];
     s.started_ns = now;
+    s.endpoint = static_cast<std::uint16_t>((cfg_.first_index + i) %
+                                            cfg_.endpoints.size());
     if (first_start_ns_ == 0)
       first_start_ns_ = now;
     const in_addr* source =
@@ -183,7 +197,7 @@ void stream_worker::open_more(std::int64_t now) {
             ? nullptr
             : &cfg_.sources[(cfg_.first_index + i) % cfg_.sources.size()];
     int err = 0;
-    s.fd = start_connect(cfg_.dest, source, err);
+    s.fd = start_connect(cfg_.endpoints[s.endpoint].dest, source, err);
     if (s.fd < 0) {
       ++in_flight_; // fail() takes it back
       fail(i, errno_key(err));
@@ -215,8 +229,9 @@ void stream_worker::on_connected(std::uint32_t i, std::int64_t /*now*/) {
     fail(i, errno_key(err));
     return;
   }
-  const std::string request = "GET " + cfg_.target +
-                              " HTTP/1.1\r\nHost: " + cfg_.host_header +
+  const stream_endpoint& e = cfg_.endpoints[s.endpoint];
+  const std::string request = "GET " + e.target +
+                              " HTTP/1.1\r\nHost: " + e.host_header +
                               "\r\nAccept: text/event-stream\r\n"
                               "Cache-Control: no-cache\r\n\r\n";
   const ssize_t n = ::send(s.fd, request.data(), request.size(), MSG_NOSIGNAL);
@@ -506,6 +521,10 @@ int stream_worker::run() {
     report_connected();
   message m = counters("final");
   m.set("latency", latency_.serialize());
+  if (split_) {
+    m.set("latency_same", latency_same_.serialize());
+    m.set("latency_cross", latency_cross_.serialize());
+  }
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
   const auto cpu_us = [](const timeval& t) {
