@@ -5,6 +5,7 @@
 // real HTTP and SSE clients on loopback. Every wait is bounded in time and
 // every loop in count.
 
+#include "support/e2e_helpers.hpp"
 #include "support/http_client.hpp"
 #include "support/pg_database.hpp"
 #include "support/server_process.hpp"
@@ -34,69 +35,24 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using dots::test::board_body;
+using dots::test::eventually;
 using dots::test::http;
 using dots::test::http_json;
 using dots::test::http_response;
+using dots::test::id_of;
+using dots::test::int_at;
+using dots::test::path_body;
 using dots::test::server_process;
 using dots::test::sse_client;
 using dots::test::sse_event;
 using dots::test::temp_dir;
-using clock_type = std::chrono::steady_clock;
 
 constexpr std::string_view sse_path = "/sse/notifications/";
 constexpr std::string_view password = "correct horse battery";
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = clock_type::now() + timeout;
-  for (;;) {
-    if (pred())
-      return true;
-    if (clock_type::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-std::int64_t id_of(const sse_event& e) {
-  std::int64_t v = -1;
-  auto [end, ec] = std::from_chars(e.id.data(), e.id.data() + e.id.size(), v);
-  if (ec != std::errc{} || end != e.id.data() + e.id.size())
-    return -1;
-  return v;
-}
-
-std::int64_t int_at(const json::value& v, std::string_view key) {
-  if (auto* o = v.if_object())
-    if (auto* n = o->if_contains(key); n && n->is_int64())
-      return n->as_int64();
-  return 0;
-}
-
 std::string token_of(const http_response& r) {
-  const auto body = r.json();
-  if (auto* o = body.if_object())
-    if (auto* t = o->if_contains("token"); t && t->is_string())
-      return std::string{t->as_string()};
-  return {};
-}
-
-json::value board_body(const std::string& name) {
-  return json::object{
-      {"name", name},
-      {"rows", 5},
-      {"cols", 5},
-      {"dots",
-       json::array{
-           json::object{{"row", 0}, {"col", 0}, {"color", "#ff0000"}},
-           json::object{{"row", 0}, {"col", 4}, {"color", "#ff0000"}}}}};
-}
-
-json::value path_body() {
-  json::array cells{json::array{0, 0}, json::array{0, 1}};
-  return json::object{
-      {"segments",
-       json::array{json::object{{"color", "#ff0000"}, {"cells", cells}}}}};
+  return dots::test::string_at(r.json(), "token");
 }
 
 /// The event ids a client received, in arrival order.
@@ -236,7 +192,7 @@ TEST(Cluster, EveryStreamOnEveryInstanceGetsEveryEventOnceInIdOrder) {
         const auto other = (via + 1) % c.size();
         auto p = http_json(
             "PUT", c.url(other, "/api/boards/" + std::to_string(id) + "/path"),
-            path_body(), tokens[static_cast<std::size_t>(w)]);
+            path_body(false), tokens[static_cast<std::size_t>(w)]);
         if (p.status != 201)
           ++failures;
       }

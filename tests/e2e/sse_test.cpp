@@ -6,6 +6,7 @@
 // can run them in parallel. Every wait is bounded in time, every loop in
 // count and time.
 
+#include "support/e2e_helpers.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 
@@ -38,12 +39,18 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using dots::test::board_body;
+using dots::test::eventually;
 using dots::test::http;
 using dots::test::http_json;
 using dots::test::http_response;
+using dots::test::id_of;
+using dots::test::int_at;
+using dots::test::path_body;
 using dots::test::server_process;
 using dots::test::sse_client;
 using dots::test::sse_event;
+using dots::test::string_at;
 using dots::test::temp_dir;
 using clock_type = std::chrono::steady_clock;
 
@@ -51,19 +58,6 @@ constexpr std::string_view sse_path = "/sse/notifications/";
 constexpr std::string_view password = "correct horse battery";
 
 // -- small helpers ------------------------------------------------------------
-
-/// Polls `pred` every 10 ms until it holds or `timeout` passes.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = clock_type::now() + timeout;
-  for (;;) {
-    if (pred())
-      return true;
-    if (clock_type::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-}
 
 /// One dots-server on a fresh database; the folder outlives the server.
 struct test_server {
@@ -104,20 +98,6 @@ struct account {
   std::string token;
 };
 
-std::string string_at(const json::value& v, std::string_view key) {
-  if (auto* o = v.if_object())
-    if (auto* s = o->if_contains(key); s && s->is_string())
-      return std::string{s->as_string()};
-  return {};
-}
-
-std::int64_t int_at(const json::value& v, std::string_view key) {
-  if (auto* o = v.if_object())
-    if (auto* n = o->if_contains(key); n && n->is_int64())
-      return n->as_int64();
-  return 0;
-}
-
 /// Registers `username` and logs in (argon2id: one account per test).
 account sign_up(const test_server& s, const std::string& username) {
   const json::object body{{"username", username}, {"password", password}};
@@ -138,28 +118,6 @@ void log_in(const test_server& s, account& a) {
   a.token = string_at(login.json(), "token");
 }
 
-/// A 5x5 board with one colour on (0,0) and (0,4).
-json::value board_body(std::string_view name) {
-  return json::object{
-      {"name", name},
-      {"rows", 5},
-      {"cols", 5},
-      {"dots",
-       json::array{
-           json::object{{"row", 0}, {"col", 0}, {"color", "#ff0000"}},
-           json::object{{"row", 0}, {"col", 4}, {"color", "#ff0000"}}}}};
-}
-
-/// A path on such a board: two cells (unfinished) or the whole top row.
-json::value path_body(bool complete) {
-  json::array cells;
-  for (int col = 0; col <= (complete ? 4 : 1); ++col)
-    cells.push_back(json::array{0, col});
-  return json::object{
-      {"segments",
-       json::array{json::object{{"color", "#ff0000"}, {"cells", cells}}}}};
-}
-
 std::int64_t create_board(const test_server& s, const account& a,
                           std::string_view name) {
   auto r = http_json("POST", s.url("/api/boards"), board_body(name), a.token);
@@ -178,14 +136,6 @@ http_response save_path(const test_server& s, const account& a,
                         std::int64_t board, bool complete) {
   return http_json("PUT", board_url(s, board) + "/path", path_body(complete),
                    a.token);
-}
-
-std::int64_t id_of(const sse_event& e) {
-  std::int64_t v = -1;
-  auto [end, ec] = std::from_chars(e.id.data(), e.id.data() + e.id.size(), v);
-  if (ec != std::errc{} || end != e.id.data() + e.id.size())
-    return -1;
-  return v;
 }
 
 /// The event's data as a JSON object (an empty one, and a failure, if not).
