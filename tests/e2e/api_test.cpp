@@ -1413,6 +1413,45 @@ TEST(E2eApiOperations, LoginRateLimitAnswers429WithRetryAfter) {
   expect_clean_stop(srv);
 }
 
+/// A login as sent through a reverse proxy on behalf of `client`.
+http_response login_from(const std::string& base, const std::string& client,
+                         const char* password) {
+  const std::string body = json::serialize(
+      json::object{{"username", "alice"}, {"password", password}});
+  return http("POST", base + "/api/auth/login", body,
+              {"Content-Type: application/json", "X-Forwarded-For: " + client});
+}
+
+TEST(E2eApiOperations, BehindATrustedProxyTheLoginLimitCountsEachClient) {
+  temp_dir dir;
+  server_process srv{dir.path() / "dots.db",
+                     {"--login-limit", "2", "--trusted-proxies", "127.0.0.1"}};
+  const auto& base = srv.base_url();
+  auto reg = http_json("POST", base + "/api/auth/register",
+                       {{"username", "alice"}, {"password", "correct horse"}});
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(login_from(base, "203.0.113.7", "wrong guess").status, 401);
+  EXPECT_EQ(login_from(base, "203.0.113.7", "wrong guess").status, 429);
+  // Another client behind the same proxy is not held back by the first.
+  EXPECT_EQ(login_from(base, "198.51.100.2", "correct horse").status, 200);
+  expect_clean_stop(srv);
+}
+
+TEST(E2eApiOperations, WithoutTrustedProxiesXForwardedForIsIgnored) {
+  temp_dir dir;
+  server_process srv{dir.path() / "dots.db", {"--login-limit", "2"}};
+  const auto& base = srv.base_url();
+  auto reg = http_json("POST", base + "/api/auth/register",
+                       {{"username", "alice"}, {"password", "correct horse"}});
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  // A client cannot dodge its limit by naming someone else each time.
+  EXPECT_EQ(login_from(base, "203.0.113.1", "wrong guess").status, 401);
+  EXPECT_EQ(login_from(base, "203.0.113.2", "wrong guess").status, 401);
+  EXPECT_EQ(login_from(base, "203.0.113.3", "correct horse").status, 429);
+  expect_clean_stop(srv);
+}
+
 TEST(E2eApiOperations, TricklingClientIsCutWhileOthersAreServed) {
   temp_dir dir;
   server_process srv{dir.path() / "dots.db", {"--request-timeout", "1"}};
