@@ -7,7 +7,12 @@ build=${1:-"$root/build"}
 shift || true
 
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout, and no hash of the build folder: a fresh
+  # clone elsewhere (CI) and the other build flavours then reuse the cache.
+  export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
+fi
 cmake -S "$root" -B "$build" -G Ninja -DDOTS_WERROR=ON "${launcher[@]}" "$@"
 # Two cores, and Beast/CAF translation units need about 1 GiB each.
 cmake --build "$build" --parallel "${DOTS_JOBS:-2}"
