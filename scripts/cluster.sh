@@ -4,15 +4,33 @@
 # address in two browsers and watch one's boards appear in the other.
 #
 # Usage: scripts/cluster.sh [N] [--port P]
-#   N          number of dots-server instances (default 3)
+#   N          number of dots-server instances, 1 to 32 (default 3)
 #   --port P   the port nginx serves on (default 8000)
 #   --help     this text
 #
 # It installs what is missing and builds the server first, like
-# scripts/run.sh (in the repository's build/, or in $DOTS_BUILD_DIR). Everything runs in a
-# temporary folder that Ctrl-C (or SIGTERM) removes after stopping nginx, the
-# instances and PostgreSQL; the data is thrown away with it.
+# scripts/run.sh (in the repository's build/, or in $DOTS_BUILD_DIR).
+# Everything runs in a temporary folder, logs and data included.
+#
+# An instance that exits is reported (its exit status and the end of its log)
+# and the others go on serving: nginx passes the work on to them. Only when
+# nginx or PostgreSQL exits, or the last instance, does the cluster stop.
+# Ctrl-C (or SIGTERM) stops nginx, the instances and PostgreSQL, and removes
+# the temporary folder; the data is thrown away with it.
+#
+# Exit status: 0 after Ctrl-C or SIGTERM, 1 if the cluster could not start or
+# broke down, 2 for a usage error.
 set -euo pipefail
+
+# Started in the background by a shell without job control (`cluster.sh &`
+# in a script), we inherit SIGINT ignored, and bash cannot trap a signal that
+# was ignored when it started: Ctrl-C would then do nothing. Start once more
+# with SIGINT at its default (`env --default-signal` is in coreutils 8.31 and
+# later; without it we go on as we are).
+if [[ -z ${DOTS_CLUSTER_SIGINT:-} ]] && env --default-signal=INT true 2>/dev/null; then
+  DOTS_CLUSTER_SIGINT=1 exec env --default-signal=INT "$BASH" "$0" "$@"
+fi
+unset DOTS_CLUSTER_SIGINT
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -20,12 +38,21 @@ usage() {
   sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$root/scripts/cluster.sh"
 }
 
+# A runtime failure: exit status 1.
 die() {
   echo "cluster.sh: $*" >&2
   exit 1
 }
 
+# A usage error: exit status 2.
+usage_error() {
+  echo "cluster.sh: $*" >&2
+  echo "Usage: scripts/cluster.sh [N] [--port P]  (--help says more)" >&2
+  exit 2
+}
+
 instances=3
+instances_given=
 port=8000
 while (($# > 0)); do
   case $1 in
@@ -34,7 +61,7 @@ while (($# > 0)); do
     exit 0
     ;;
   --port)
-    (($# >= 2)) || die "--port needs a value"
+    (($# >= 2)) || usage_error "--port needs a value"
     port=$2
     shift 2
     ;;
@@ -42,27 +69,44 @@ while (($# > 0)); do
     port=${1#--port=}
     shift
     ;;
-  [0-9]*)
-    instances=$1
-    shift
+  -*)
+    usage_error "unknown option '$1'"
     ;;
   *)
-    usage >&2
-    exit 2
+    [[ -z $instances_given ]] ||
+      usage_error "one number of instances, please: not both '$instances' and '$1'"
+    instances=$1
+    instances_given=1
+    shift
     ;;
   esac
 done
-if ! [[ $instances =~ ^[0-9]+$ ]] || ((instances < 1 || instances > 32)); then
-  die "N must be a number from 1 to 32, not '$instances'"
+# 10#: a leading zero does not make the number octal.
+if ! [[ $instances =~ ^[0-9]{1,3}$ ]] || ((10#$instances < 1 || 10#$instances > 32)); then
+  usage_error "N must be a number from 1 to 32, not '$instances'"
 fi
-if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
-  die "--port must be a port number, not '$port'"
+instances=$((10#$instances))
+if ! [[ $port =~ ^[0-9]{1,5}$ ]] || ((10#$port < 1 || 10#$port > 65535)); then
+  usage_error "--port must be a port number from 1 to 65535, not '$port'"
 fi
+port=$((10#$port))
 
 # Said before building for minutes: nginx could not serve there anyway.
 if [[ -n $(ss -Hltn "( sport = :$port )" 2>/dev/null) ]]; then
   die "port $port is already in use; choose another with --port"
 fi
+
+# Ctrl-C, SIGTERM and a closed terminal stop the cluster cleanly (exit
+# status 0): the EXIT trap below does the stopping.
+stop_signal=
+# shellcheck disable=SC2317 # the traps
+on_signal() {
+  stop_signal=$1
+  exit 0
+}
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+trap 'on_signal HUP' HUP
 
 build=${DOTS_BUILD_DIR:-"$root/build"}
 DOTS_SKIP_BROWSER=1 "$root/scripts/install-deps.sh" ||
@@ -78,17 +122,22 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 # limit may be raised to the hard one without privileges.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dots-cluster.XXXXXX")
-# Run as root, PostgreSQL runs as `postgres` and nginx's workers as `nobody`:
-# they must be able to pass through this folder (mktemp makes it private) to
-# their own files in it.
-[[ $(id -u) -ne 0 ]] || chmod 711 "$tmp"
-server_pids=()
+# Our own messages go to descriptor 3, a copy of stderr: while the cluster
+# runs, stderr itself points to /dev/null (see `monitor`). The processes we
+# start do not get it.
+exec 3>&2
+
+tmp=
+server_pids=() # by instance number
+alive=()       # the instance numbers still running, as keys
+urls=()        # by instance number
 nginx_pid=
+pg_pid=
+ticker_pid=
 
 # Stops PID with SIGTERM, and with SIGKILL if it is still there after 20 s
 # (an instance ends its streams and requests in flight first).
-# shellcheck disable=SC2317 # called from the traps
+# shellcheck disable=SC2317 # called from the EXIT trap
 stop_pid() {
   local pid=$1 i
   kill -TERM "$pid" 2>/dev/null || return 0
@@ -100,67 +149,88 @@ stop_pid() {
     echo "cluster.sh: process $pid ignored SIGTERM; killing it" >&2
     kill -KILL "$pid" 2>/dev/null || true
   fi
+  # 2>/dev/null: no "Killed" line from bash.
   wait "$pid" 2>/dev/null || true
 }
 
 # shellcheck disable=SC2317 # the EXIT trap
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM
-  echo "Stopping the cluster..." >&2
+  # Every step is tried, whatever fails (even writing to a closed terminal).
+  set +e
+  # A second Ctrl-C must not leave PostgreSQL or the folder behind.
+  trap '' INT TERM HUP
+  trap - EXIT
+  exec 2>&3
+  [[ -z $stop_signal ]] || status=0
+  [[ -n $tmp ]] || exit "$status"
+  echo "Stopping the cluster..."
+  [[ -z $ticker_pid ]] || kill "$ticker_pid" 2>/dev/null || true
   # nginx first, so no client reaches an instance that is going away.
   [[ -z $nginx_pid ]] || stop_pid "$nginx_pid"
-  local pid
-  for pid in "${server_pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
+  local i
+  for i in "${!alive[@]}"; do
+    kill -TERM "${server_pids[i]}" 2>/dev/null || true
   done
-  for pid in "${server_pids[@]}"; do
-    stop_pid "$pid"
+  for i in "${!alive[@]}"; do
+    stop_pid "${server_pids[i]}"
   done
   "$root/scripts/pg.sh" stop "$tmp/postgres" || status=1
   rm -rf -- "$tmp"
+  echo "Cluster stopped."
   exit "$status"
 }
 trap cleanup EXIT
-# exit runs the EXIT trap; the status tells a caller how we ended.
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-# Shows the end of a log after a failure, before the folder is removed.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dots-cluster.XXXXXX")
+# Run as root, PostgreSQL runs as `postgres` and nginx's workers as `nobody`:
+# they must be able to pass through this folder (mktemp makes it private) to
+# their own files in it.
+[[ $(id -u) -ne 0 ]] || chmod 711 "$tmp"
+
+# Shows the end of a log (the folder goes away when the cluster stops).
 show_log() {
-  echo "---- $1 ----" >&2
-  tail -n 40 "$1" >&2 || true
-  echo "---- end of log ----" >&2
+  local log=$1 lines=${2:-40}
+  echo "---- $log (last $lines lines) ----" >&3
+  tail -n "$lines" "$log" >&3 2>&1 || true
+  echo "---- end of log ----" >&3
 }
 
 echo "Starting PostgreSQL..."
-pg_url=$("$root/scripts/pg.sh" start "$tmp/postgres") ||
+pg_url=$("$root/scripts/pg.sh" start "$tmp/postgres" 3>&-) ||
   die "PostgreSQL did not start (see above)"
+pg_pid=$(<"$tmp/postgres/pid")
 echo "  $pg_url"
 
 web_args=()
 [[ -f $root/web/dist/index.html ]] && web_args=(--web-dir "$root/web/dist")
 
-# Starts instance I in the background, its output in its own log.
+# Starts instance I in the background, its output in its own log. setsid (it
+# does not fork here: we are not a process group leader, so the pid is the
+# server's): Ctrl-C at the terminal reaches this script alone, which then
+# stops nginx, the instances and PostgreSQL in that order.
 start_instance() {
-  local i=$1
-  "$server" --db "$pg_url" --listen 127.0.0.1:0 --trusted-proxies 127.0.0.1 \
-    "${web_args[@]}" >"$tmp/dots-$i.log" 2>&1 &
+  local i=$1 log=$tmp/dots-$1.log
+  # Made here, not by the child's redirection, so it exists before we read it.
+  : >"$log"
+  setsid "$server" --db "$pg_url" --listen 127.0.0.1:0 --trusted-proxies 127.0.0.1 \
+    "${web_args[@]}" >"$log" 2>&1 3>&- </dev/null &
   server_pids[i]=$!
+  alive[i]=1
 }
 
 # Waits until instance I prints its address, and records it.
-urls=()
 await_instance() {
   local i=$1 line t
   for ((t = 0; t < 600; t++)); do
-    line=$(grep -m1 -o 'Dots listening on http://[^ ]*' "$tmp/dots-$i.log" || true)
+    line=$(grep -s -m1 -o 'Dots listening on http://[^ ]*' "$tmp/dots-$i.log" || true)
     if [[ -n $line ]]; then
       urls[i]=${line#Dots listening on }
       echo "  instance $i: ${urls[i]}"
       return 0
     fi
     if ! kill -0 "${server_pids[i]}" 2>/dev/null; then
+      unset 'alive[i]'
       show_log "$tmp/dots-$i.log"
       die "dots-server instance $i exited while starting (its log is above)"
     fi
@@ -184,26 +254,44 @@ done
 
 echo "Starting nginx..."
 mkdir -p "$tmp/nginx/tmp"
-upstreams=$tmp/nginx/upstreams
-: >"$upstreams"
-for ((i = 1; i <= instances; i++)); do
-  hostport=${urls[i]#http://}
-  printf '        server %s;\n' "${hostport%/}" >>"$upstreams"
-done
-# The placeholder lines (not the mentions in comments) become the server
-# lines and the address.
-sed -e "/^@UPSTREAM_SERVERS@\$/{r $upstreams" -e 'd}' \
-  -e "/^ *listen @LISTEN@;/s/@LISTEN@/127.0.0.1:$port/" \
-  "$root/deploy/nginx-dots.conf" >"$tmp/nginx/nginx.conf"
+# The configuration with its two placeholders filled in: the line holding
+# @UPSTREAM_SERVERS@ becomes one `server` line per instance (indented alike),
+# @LISTEN@ our address. Each must be there exactly once.
+template=$root/deploy/nginx-dots.conf
+conf=$tmp/nginx/nginx.conf
+upstream_seen=0
+listen_seen=0
+while IFS= read -r line || [[ -n $line ]]; do
+  if [[ $line == *@UPSTREAM_SERVERS@* ]]; then
+    upstream_seen=$((upstream_seen + 1))
+    indent=${line%%[![:space:]]*}
+    for ((i = 1; i <= instances; i++)); do
+      hostport=${urls[i]#http://}
+      # Passive health checks: a refused connection or a connect timeout
+      # leaves the instance out for 10 s; the request goes to the next one.
+      printf '%sserver %s max_fails=1 fail_timeout=10s;\n' "$indent" "${hostport%/}"
+    done
+    continue
+  fi
+  if [[ $line == *@LISTEN@* ]]; then
+    listen_seen=$((listen_seen + 1))
+    line=${line//@LISTEN@/127.0.0.1:$port}
+  fi
+  printf '%s\n' "$line"
+done <"$template" >"$conf"
+((upstream_seen == 1 && listen_seen == 1)) ||
+  die "$template must hold @UPSTREAM_SERVERS@ and @LISTEN@ once each (found $upstream_seen and $listen_seen)"
+
 # -e: nginx writes to its compiled-in error log until it has read the
 # configuration; point that at ours too.
-nginx_args=(-p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log")
+nginx_args=(-p "$tmp/nginx/" -c "$conf" -e "$tmp/nginx/error.log")
 if ! "$nginx_bin" "${nginx_args[@]}" -t >"$tmp/nginx/check.log" 2>&1; then
   show_log "$tmp/nginx/check.log"
   die "nginx refused the generated configuration"
 fi
-# In the foreground (of this script), so that its pid is ours to stop.
-"$nginx_bin" "${nginx_args[@]}" -g 'daemon off;' &
+# Not as a daemon, so that its pid is ours to watch and stop; in its own
+# session like the instances.
+setsid "$nginx_bin" "${nginx_args[@]}" -g 'daemon off;' 3>&- </dev/null &
 nginx_pid=$!
 
 # Serving through nginx means nginx listens and reaches an instance.
@@ -221,19 +309,81 @@ done
 echo
 echo "Dots cluster ($instances instances) listening on http://127.0.0.1:$port/"
 for ((i = 1; i <= instances; i++)); do
-  echo "  instance $i: ${urls[i]}  (log: $tmp/dots-$i.log)"
+  echo "  instance $i: ${urls[i]}  (pid ${server_pids[i]}, log: $tmp/dots-$i.log)"
 done
-echo "  PostgreSQL: $pg_url"
+echo "  PostgreSQL: $pg_url  (pid $pg_pid)"
 echo "  nginx logs: $tmp/nginx/"
 echo "Press Ctrl-C to stop everything."
 
-# Until a signal, or until a part of the cluster dies on its own.
-set +e
-wait -n "$nginx_pid" "${server_pids[@]}"
-set -e
-echo "cluster.sh: a process of the cluster exited on its own; stopping the rest" >&2
-for ((i = 1; i <= instances; i++)); do
-  kill -0 "${server_pids[i]}" 2>/dev/null || show_log "$tmp/dots-$i.log"
-done
-kill -0 "$nginx_pid" 2>/dev/null || show_log "$tmp/nginx/error.log"
-exit 1
+# "exit status 137 (killed by SIGKILL)" for the status of a wait.
+describe_status() {
+  local status=$1
+  if ((status > 128)); then
+    echo "exit status $status (killed by SIG$(kill -l $((status - 128)) 2>/dev/null || echo '?'))"
+  else
+    echo "exit status $status"
+  fi
+}
+
+# Reports instance I, which has exited with STATUS.
+report_instance() {
+  local i=$1 status=$2
+  echo >&3
+  echo "cluster.sh: instance $i (${urls[i]}, pid ${server_pids[i]}) exited on its own:" \
+    "$(describe_status "$status")" >&3
+  show_log "$tmp/dots-$i.log" 20
+  if ((${#alive[@]} > 0)); then
+    echo "cluster.sh: ${#alive[@]} of $instances instances still serving; nginx sends" \
+      "the work to them. The cluster keeps running (Ctrl-C stops it)." >&3
+  fi
+}
+
+# Watches the cluster until a signal (the traps end the script), or until
+# nginx, PostgreSQL or the last instance exits. Run with stderr on /dev/null:
+# bash reports a background process that a signal killed ("line N: PID
+# Killed ...") on stderr; our own messages go to descriptor 3.
+monitor() {
+  local i pid status
+  local -a live
+  while :; do
+    live=()
+    for i in "${!alive[@]}"; do
+      live+=("${server_pids[i]}")
+    done
+    # PostgreSQL is no child of ours (pg_ctl detaches it): a ticker wakes us
+    # every 2 s to look at it.
+    sleep 2 3>&- &
+    ticker_pid=$!
+    wait -n "$nginx_pid" "$ticker_pid" "${live[@]}" || true
+    kill "$ticker_pid" 2>/dev/null || true
+    wait "$ticker_pid" || true
+    ticker_pid=
+
+    for i in "${!alive[@]}"; do
+      pid=${server_pids[i]}
+      kill -0 "$pid" 2>/dev/null && continue
+      status=0
+      wait "$pid" || status=$?
+      unset 'alive[i]'
+      report_instance "$i" "$status"
+    done
+    if ! kill -0 "$nginx_pid" 2>/dev/null; then
+      status=0
+      wait "$nginx_pid" || status=$?
+      echo "cluster.sh: nginx exited on its own: $(describe_status "$status");" \
+        "stopping the cluster" >&3
+      show_log "$tmp/nginx/error.log" 20
+      exit 1
+    fi
+    if ! kill -0 "$pg_pid" 2>/dev/null; then
+      echo "cluster.sh: PostgreSQL (pid $pg_pid) exited on its own; stopping the cluster" >&3
+      "$root/scripts/pg.sh" status "$tmp/postgres" 2>&3 || true
+      exit 1
+    fi
+    if ((${#alive[@]} == 0)); then
+      echo "cluster.sh: no instance is left; stopping the cluster" >&3
+      exit 1
+    fi
+  done
+}
+monitor 2>/dev/null

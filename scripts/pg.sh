@@ -4,12 +4,15 @@
 #
 # Usage: scripts/pg.sh COMMAND DIR
 #   start DIR        create a cluster in DIR and start it on 127.0.0.1 on a free
-#                    port; writes DIR/url and DIR/port and prints the URL
+#                    port; writes DIR/url, DIR/port and DIR/pid (the server's
+#                    process) and prints the URL
 #                    (postgresql://dots@127.0.0.1:PORT/postgres). A cluster this
 #                    script left running in DIR (an aborted run) is stopped and
 #                    replaced first.
 #   stop DIR         stop the cluster (fast shutdown) and remove DIR; fine if it
 #                    is not running or DIR does not exist
+#   status DIR       exit status 0 if the cluster in DIR runs; else 1, with the
+#                    end of its log
 #   restart DIR      stop it cleanly and start it again on the same port (a
 #                    database restart: every connection is cut)
 #   kill DIR         stop it as a crash would: immediate shutdown, no checkpoint,
@@ -17,8 +20,9 @@
 #   start-again DIR  start a cluster stopped by `kill` on the same port
 #
 # The role is `dots` (trust authentication on loopback only), the database
-# `postgres`. Run as root, the server runs as the `postgres` system user,
-# because initdb and postgres refuse to run as root.
+# `postgres`: give the URL to dots-server as is (`--db URL`). Run as root, the
+# server runs as the `postgres` system user, because initdb and postgres
+# refuse to run as root.
 set -euo pipefail
 
 pg_bin=/usr/lib/postgresql/15/bin
@@ -138,7 +142,14 @@ start_server() {
   local home=$1 port=$2
   # -w waits until it accepts connections; -t bounds that wait.
   start_output=$(run "$pg_bin/pg_ctl" -D "$home/data" -l "$home/log" -w -t 60 \
-    -o "-p $port" start 2>&1)
+    -o "-p $port" start 2>&1) || return
+  write_pid "$home"
+}
+
+# Records the server's process id in DIR/pid: pg_ctl detaches the server, so
+# a caller that watches it (scripts/cluster.sh) cannot wait for it.
+write_pid() {
+  head -n 1 "$1/data/postmaster.pid" >"$dir/pid"
 }
 
 cmd_start() {
@@ -223,6 +234,7 @@ cmd_restart() {
     print_log "$home/log"
     die "could not restart PostgreSQL in $dir"
   fi
+  write_pid "$home"
 }
 
 cmd_kill() {
@@ -252,9 +264,20 @@ cmd_start_again() {
   fi
 }
 
+cmd_status() {
+  require_cluster
+  local home
+  home=$(pg_home)
+  is_running "$home/data" && return 0
+  echo "pg.sh: PostgreSQL in $dir is not running" >&2
+  print_log "$home/log"
+  return 1
+}
+
 case $command in
 start) cmd_start ;;
 stop) remove_cluster ;;
+status) cmd_status ;;
 restart) cmd_restart ;;
 kill) cmd_kill ;;
 start-again) cmd_start_again ;;

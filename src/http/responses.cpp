@@ -50,11 +50,15 @@ response error_response(const request& req, const domain::error& err) {
   case error_kind::unauthenticated:
     res.set(bhttp::field::www_authenticate, "Bearer");
     break;
+  // The error's own wait when it knows one (the login limit's next slot,
+  // the database's retry), so the header and the message agree.
   case error_kind::rate_limited:
-    res.set(bhttp::field::retry_after, "60");
+    res.set(bhttp::field::retry_after,
+            std::to_string(err.retry_after != 0 ? err.retry_after : 60));
     break;
   case error_kind::unavailable:
-    res.set(bhttp::field::retry_after, "5");
+    res.set(bhttp::field::retry_after,
+            std::to_string(err.retry_after != 0 ? err.retry_after : 5));
     break;
   default:
     break;

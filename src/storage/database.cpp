@@ -5,16 +5,58 @@
 
 namespace dots::storage {
 
+namespace {
+
+domain::error bad_location(std::string message) {
+  return domain::invalid("invalid_option", std::move(message));
+}
+
+/// Whether `text` opens like a libpq keyword/value string
+/// ("host=... dbname=..."), which would otherwise be taken for a file name
+/// (and logged whole, password included).
+bool looks_like_conninfo(std::string_view text) {
+  constexpr std::string_view keywords[] = {
+      "host",     "hostaddr", "port",    "dbname",          "user",
+      "password", "service",  "sslmode", "connect_timeout", "options"};
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos)
+    return false;
+  const auto key = text.substr(0, eq);
+  for (auto k : keywords)
+    if (key == k)
+      return true;
+  return false;
+}
+
+} // namespace
+
 result<database_location> parse_database_location(std::string_view text) {
   if (text.starts_with("postgres://") || text.starts_with("postgresql://"))
     return database_location{backend::postgres, std::string{text}};
+  // An explicit prefix names a file whatever it looks like.
   constexpr std::string_view sqlite_prefix = "sqlite:";
-  if (text.starts_with(sqlite_prefix))
+  if (text.starts_with(sqlite_prefix)) {
     text.remove_prefix(sqlite_prefix.size());
+    if (text.empty())
+      return bad_location("expected a file name after sqlite:");
+    return database_location{backend::sqlite, std::string{text}};
+  }
+  // Mistakes that would otherwise quietly become a SQLite file named after
+  // them. The messages never repeat the text: it may hold a password.
+  if (text.starts_with("postgres:") || text.starts_with("postgresql:"))
+    return bad_location("a PostgreSQL URI starts with postgresql:// (two "
+                        "slashes), e.g. postgresql://dots@127.0.0.1:5432/dots");
+  if (const auto scheme = text.find("://"); scheme != std::string_view::npos)
+    return bad_location("unsupported database URI scheme '" +
+                        std::string{text.substr(0, scheme)} +
+                        "': use a postgresql:// URI or a SQLite file");
+  if (looks_like_conninfo(text))
+    return bad_location("keyword=value connection strings are not accepted: "
+                        "use a postgresql:// URI (the password may come from "
+                        "PGPASSWORD)");
   if (text.empty())
-    return domain::invalid("invalid_option",
-                           "expected a file name, sqlite:FILE or a "
-                           "postgresql:// URI");
+    return bad_location("expected a file name, sqlite:FILE or a "
+                        "postgresql:// URI");
   return database_location{backend::sqlite, std::string{text}};
 }
 

@@ -29,7 +29,9 @@ struct database_location {
 /// Parses `--db`: `postgres://…` or `postgresql://…` is a libpq connection
 /// URI (the password may also come from PGPASSWORD); `sqlite:FILE` or any
 /// other text is a SQLite file path. Error `invalid_option` for an empty
-/// value or an empty file name after `sqlite:`.
+/// file name, a URI of another scheme (`mysql://…`), `postgresql:` without
+/// `//`, or a libpq `keyword=value` string: each would otherwise become a
+/// SQLite file of that name. Messages never repeat the value (a password).
 result<database_location> parse_database_location(std::string_view text);
 
 /// The location as it may be logged: a URI's password is replaced by `***`

@@ -1,7 +1,11 @@
 #include "storage/pg_conn.hpp"
 
+#include "util/log.hpp"
+
 #include <array>
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -34,13 +38,37 @@ bool session_lost(std::string_view state) {
 // usable, but the database is too slow or blocked to answer in time.
 constexpr std::string_view query_canceled = "57014";
 
+/// Logs why the database is unavailable, at most once every few seconds
+/// for the whole process: during an outage every request fails alike.
+void log_outage(const std::string& detail) {
+  using clock = std::chrono::steady_clock;
+  static std::atomic<clock::rep> next_at{0};
+  const auto now = clock::now().time_since_epoch().count();
+  auto due = next_at.load(std::memory_order_relaxed);
+  if (now < due ||
+      !next_at.compare_exchange_strong(
+          due, now + clock::duration{std::chrono::seconds{5}}.count(),
+          std::memory_order_relaxed))
+    return;
+  log::warn(detail);
+}
+
+// The server's notices (warnings at shutdown, the FATAL that ends a
+// terminated session) would otherwise go to stderr as raw lines.
+void log_notice(void*, const char* message) {
+  log::debug("postgresql says: ", tidy(message));
+}
+
 } // namespace
 
-domain::error unavailable(std::string message) {
+domain::error unavailable(std::string detail) {
+  // The detail (which step, libpq's words, host and port) is for the
+  // operator's log; a client learns only that it should try again.
+  log_outage(detail);
   return domain::error{
       .kind = domain::error_kind::unavailable,
       .code = "database_unavailable",
-      .message = std::move(message),
+      .message = "the database is unavailable; try again shortly",
       .field = {},
       .retry_after = 1,
   };
@@ -166,10 +194,18 @@ result<connection> connection::open(const std::string& uri,
     // libpq's message names the host and port, never the password.
     return unavailable("database unavailable: " +
                        tidy(PQerrorMessage(db.conn_.get())));
+  PQsetNoticeProcessor(db.conn_.get(), log_notice, nullptr);
   return db;
 }
 
 result<unit> connection::ready() {
+  // A server that restarted while this connection sat idle has closed its
+  // socket: non-blocking reads find out, so that the statement runs on a
+  // fresh connection instead of failing the request. Two, because a
+  // session the server ended first sends its FATAL notice, then closes.
+  for (int i = 0; i < 2 && !broken_ && !in_tx_; ++i)
+    if (PQconsumeInput(conn_.get()) == 0)
+      broken_ = true;
   if (!broken_ && PQstatus(conn_.get()) == CONNECTION_OK)
     return unit{};
   if (in_tx_)

@@ -171,7 +171,9 @@ private:
 };
 
 /// The `unavailable` error every caller answers with 503 and Retry-After.
-domain::error unavailable(std::string message);
+/// `detail` (the step, libpq's message) goes to the log, at most once every
+/// 5 s; the error's message is a generic one, fit for clients.
+domain::error unavailable(std::string detail);
 
 /// An `internal` error, the failing step's name before the server's message.
 domain::error failure(std::string_view what, std::string_view message);

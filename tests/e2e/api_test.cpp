@@ -1408,6 +1408,10 @@ TEST(E2eApiOperations, LoginRateLimitAnswers429WithRetryAfter) {
   ASSERT_FALSE(retry.empty());
   EXPECT_TRUE(std::all_of(retry.begin(), retry.end(), ::isdigit)) << retry;
   EXPECT_GE(std::stoi(retry), 1);
+  // The header and the message name the same wait.
+  EXPECT_NE(limited.body.find("try again in " + retry + " s"),
+            std::string::npos)
+      << retry << " vs " << limited.body;
   // Other requests are not limited.
   EXPECT_EQ(http("GET", base + "/healthz").status, 200);
   expect_clean_stop(srv);
