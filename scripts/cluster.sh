@@ -167,7 +167,12 @@ cleanup() {
   echo "Stopping the cluster..."
   [[ -z $ticker_pid ]] || kill "$ticker_pid" 2>/dev/null || true
   # nginx first, so no client reaches an instance that is going away.
-  [[ -z $nginx_pid ]] || stop_pid "$nginx_pid"
+  if [[ -n $nginx_pid ]]; then
+    stop_pid "$nginx_pid"
+    # Its workers, if the master died without them (kill -9): they are in
+    # its process group, and go on holding the port.
+    kill -TERM -- "-$nginx_pid" 2>/dev/null || true
+  fi
   local i
   for i in "${!alive[@]}"; do
     kill -TERM "${server_pids[i]}" 2>/dev/null || true
@@ -333,8 +338,8 @@ report_instance() {
     "$(describe_status "$status")" >&3
   show_log "$tmp/dots-$i.log" 20
   if ((${#alive[@]} > 0)); then
-    echo "cluster.sh: ${#alive[@]} of $instances instances still serving; nginx sends" \
-      "the work to them. The cluster keeps running (Ctrl-C stops it)." >&3
+    echo "cluster.sh: ${#alive[@]} of $instances instances still serving (nginx passes" \
+      "requests on to them); the cluster keeps running, Ctrl-C stops it." >&3
   fi
 }
 
