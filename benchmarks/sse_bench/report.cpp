@@ -183,6 +183,7 @@ const std::vector<metric>& metrics_for(const std::string& scenario) {
       {"latency p50 (ms)", "latency.p50_ms"},
       {"latency p99 (ms)", "latency.p99_ms"},
       {"CPU/frame (us)", "server.cpu_us_per_frame"},
+      {"DB CPU/frame (us)", "database.cpu_us_per_frame"},
   };
   // A cluster's deliveries, split by where each event was written.
   static const std::vector<metric> cluster = {
