@@ -1,8 +1,11 @@
 #include "app/options.hpp"
 
+#include <algorithm>
+#include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -407,6 +410,64 @@ TEST(Options, UsageNamesOnlyOptionsThatParse) {
     EXPECT_EQ(message.find("unknown option"), std::string::npos) << name;
   }
   EXPECT_EQ(seen, static_cast<int>(every_option().size()));
+}
+
+// -- the README's table
+// --------------------------------------------------------
+
+/// The `| `--name ARG` | default |` rows of README.md's options table.
+std::map<std::string, std::string> readme_options() {
+  std::ifstream in{std::string{DOTS_SOURCE_DIR} + "/README.md"};
+  EXPECT_TRUE(in) << "cannot read README.md";
+  std::map<std::string, std::string> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("| `--"))
+      continue;
+    // Markdown escapes the | of "FILE|URI" inside the table.
+    for (auto at = line.find("\\|"); at != std::string::npos;
+         at = line.find("\\|", at))
+      line.erase(at, 1);
+    const auto end = line.find("` |", 3);
+    const auto option = line.substr(3, end - 3);
+    const auto rest = line.substr(end + 4);
+    rows[option] = rest.substr(0, rest.find(" |"));
+  }
+  return rows;
+}
+
+TEST(Options, TheReadmeTableListsExactlyTheOptionsOfHelp) {
+  // --help and the README must not drift apart: same options, same
+  // arguments, and the same numeric defaults.
+  const auto text = usage();
+  const auto rows = readme_options();
+  std::set<std::string> in_help;
+  std::size_t pos = 0;
+  while ((pos = text.find("\n  --", pos)) != std::string::npos) {
+    pos += 3;
+    auto line = text.substr(pos, text.find('\n', pos) - pos);
+    if (line.find(' ') == std::string::npos)
+      continue; // a flag such as --version
+    in_help.insert(line);
+    auto row = rows.find(line);
+    ASSERT_NE(row, rows.end()) << line << " is not in README.md's table";
+    const auto& fallback = row->second;
+    if (!fallback.empty() &&
+        std::all_of(fallback.begin(), fallback.end(), ::isdigit)) {
+      const auto help_end = text.find("\n  --", pos);
+      // Joined again where --help wrapped it.
+      std::string help;
+      for (char c : text.substr(pos, help_end - pos))
+        if (c != '\n' && !(c == ' ' && !help.empty() && help.back() == ' '))
+          help += c;
+      EXPECT_NE(help.find("(default " + fallback + ")"), std::string::npos)
+          << line << ": README says " << fallback << ", --help says\n"
+          << help;
+    }
+  }
+  for (const auto& [option, fallback] : rows)
+    EXPECT_TRUE(in_help.count(option)) << option << " is in README.md only";
+  EXPECT_EQ(in_help.size(), rows.size());
 }
 
 } // namespace
