@@ -3,6 +3,7 @@
 #include "actors/frame_sink.hpp"
 #include "actors/interfaces.hpp"
 #include "domain/events.hpp"
+#include "security/credentials.hpp"
 #include "storage/store.hpp"
 #include "util/metrics.hpp"
 
@@ -19,7 +20,7 @@ namespace dots::actors {
 
 struct accounts_config {
   int login_attempts_per_minute = 10;
-  std::chrono::hours token_lifetime{24 * 30};
+  std::chrono::hours token_lifetime = security::session_lifetime;
 };
 
 /// Owns `store` (its own connection) for accounts and tokens.

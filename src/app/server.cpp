@@ -209,7 +209,7 @@ int run_server(const options& opts) {
     actors::retention_config rcfg{opts.event_retention};
     auto accounts = actors::spawn_accounts(
         sys, std::move(accounts_store),
-        actors::accounts_config{opts.login_limit, std::chrono::hours{24 * 30}});
+        actors::accounts_config{opts.login_limit, security::session_lifetime});
     auto boards =
         actors::spawn_boards(sys, std::move(*boards_store), notifier, rcfg);
     auto paths =

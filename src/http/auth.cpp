@@ -1,5 +1,7 @@
 #include "http/auth.hpp"
 
+#include "security/credentials.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -91,8 +93,12 @@ bool is_json_content_type(std::string_view value) {
 }
 
 std::string session_cookie(const std::string& token) {
+  // The cookie ends when the token does (RFC 6265 section 5.2.2: seconds).
+  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(
+                           security::session_lifetime)
+                           .count();
   return "session=" + token +
-         "; HttpOnly; SameSite=Lax; Path=/; Max-Age=2592000";
+         "; HttpOnly; SameSite=Lax; Path=/; Max-Age=" + std::to_string(max_age);
 }
 
 std::string expired_session_cookie() {

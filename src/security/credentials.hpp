@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,10 @@ std::optional<std::string> hash_password(std::string_view password);
 
 /// True when `password` matches a hash made by hash_password.
 bool verify_password(std::string_view password, const std::string& hash);
+
+/// How long a session token (and the browser's session cookie) stays
+/// valid after login: 30 days. The one place this is decided.
+inline constexpr std::chrono::hours session_lifetime{24 * 30};
 
 /// A fresh random token, URL-safe, 43 characters (256 bits).
 std::string new_token();

@@ -187,6 +187,8 @@ TEST(Auth, SessionCookie) {
   EXPECT_NE(c.find("SameSite=Lax"), std::string::npos) << c;
   EXPECT_NE(c.find("Path=/"), std::string::npos) << c;
   EXPECT_EQ(c.find("Max-Age=0"), std::string::npos) << c;
+  // The cookie lasts exactly as long as the token: 30 days, in seconds.
+  EXPECT_TRUE(c.ends_with("; Max-Age=2592000")) << c;
 }
 
 TEST(Auth, ExpiredSessionCookie) {
