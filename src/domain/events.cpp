@@ -17,7 +17,28 @@ constexpr std::array<std::pair<event_type, std::string_view>, 5> names{{
     {event_type::path_updated, "pathUpdated"},
 }};
 
+constexpr std::array<event_type, names.size()> types = [] {
+  std::array<event_type, names.size()> out{};
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out[i] = names[i].first;
+  return out;
+}();
+
 } // namespace
+
+std::span<const event_type> all_event_types() {
+  return types;
+}
+
+std::string all_event_names() {
+  std::string out;
+  for (const auto& [type, name] : names) {
+    if (!out.empty())
+      out += ", ";
+    out += name;
+  }
+  return out;
+}
 
 std::string_view event_name(event_type t) {
   for (const auto& [type, name] : names)

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,13 @@ enum class event_type : std::uint8_t {
   board_deleted,
   path_updated,
 };
+
+/// Every event type, in the enum's order (the order of the spec's table).
+std::span<const event_type> all_event_types();
+
+/// The wire names of every event type, comma-separated ("newBoard,
+/// newPath, ..."), for messages that list them.
+std::string all_event_names();
 
 /// The wire name of an event type ("newBoard", ...).
 std::string_view event_name(event_type t);

@@ -85,8 +85,7 @@ domain::result<stream_request> parse_stream_request(const request& req,
       auto type = domain::event_type_from_name(name);
       if (!type)
         return bad_query("unknown event name '" + std::string{name} +
-                             "' (known: newBoard, newPath, boardUpdated, "
-                             "boardDeleted, pathUpdated)",
+                             "' (known: " + domain::all_event_names() + ")",
                          "events");
       out.filter.types |= 1u << static_cast<unsigned>(*type);
       if (comma == std::string_view::npos)

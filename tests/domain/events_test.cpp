@@ -1,7 +1,10 @@
 #include "domain/events.hpp"
 #include "domain/json.hpp"
 
+#include <fstream>
 #include <gtest/gtest.h>
+#include <string>
+#include <vector>
 
 namespace dots::domain {
 namespace {
@@ -157,6 +160,37 @@ TEST(EventsPath, EscapesUserText) {
   auto v = parse_json(event_data(ev));
   ASSERT_TRUE(v);
   EXPECT_EQ(v->at("board_name").as_string(), b.name);
+}
+
+TEST(EventsNames, TheListCoversEveryTypeOnceInOrder) {
+  const auto types = all_event_types();
+  ASSERT_EQ(types.size(), 5u);
+  for (std::size_t i = 0; i < types.size(); ++i)
+    EXPECT_EQ(static_cast<std::size_t>(types[i]), i);
+  EXPECT_EQ(all_event_names(),
+            "newBoard, newPath, boardUpdated, boardDeleted, pathUpdated");
+}
+
+TEST(EventsNames, TheBrowserAppKnowsExactlyTheseNames) {
+  // web/src/events.ts keeps its own copy for EventSource listeners; it must
+  // say what the server says, in the same order.
+  std::ifstream in{std::string{DOTS_SOURCE_DIR} + "/web/src/events.ts"};
+  ASSERT_TRUE(in) << "cannot read web/src/events.ts";
+  std::string line;
+  std::vector<std::string> web;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("export const EVENT_NAMES = ["))
+      continue;
+    for (auto at = line.find('\''); at != std::string::npos;) {
+      const auto end = line.find('\'', at + 1);
+      web.push_back(line.substr(at + 1, end - at - 1));
+      at = line.find('\'', end + 1);
+    }
+  }
+  std::vector<std::string> server;
+  for (auto t : all_event_types())
+    server.emplace_back(event_name(t));
+  EXPECT_EQ(web, server);
 }
 
 } // namespace
