@@ -53,6 +53,14 @@ public:
     return PQgetvalue(r.get(), 0, 0);
   }
 
+  /// Opens a transaction that holds the event counter's row lock, as a
+  /// writer between taking its id and committing does; `run("ROLLBACK")`
+  /// lets it go.
+  void hold_event_counter() {
+    run("BEGIN");
+    run("SELECT last_id FROM event_counter FOR UPDATE");
+  }
+
   /// Notifications received so far on `channel` (waits up to `wait` for the
   /// first one to arrive when none has).
   int notifications(const std::string& channel,
@@ -153,22 +161,8 @@ TEST_F(PgStore, FreshDatabaseGetsTheSchemaAndAnEmptyCounter) {
 }
 
 TEST_F(PgStore, MigrationsRunOnceWhenFourStoresOpenTogether) {
-  constexpr int openers = 4;
-  std::atomic<int> ready{0};
-  std::vector<std::string> failures(openers);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < openers; ++i)
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (ready.load() < openers)
-        std::this_thread::yield(); // start together
-      auto s = open_pg_store(db_.url(), connection_limits{});
-      if (!s)
-        failures[i] = s.err().message;
-    });
-  for (auto& t : threads)
-    t.join();
-  for (const auto& f : failures)
+  for (const auto& f : test::open_together(
+           4, [&] { return open_pg_store(db_.url(), connection_limits{}); }))
     EXPECT_EQ(f, "");
   // One row per step: each step ran exactly once.
   EXPECT_EQ(db_.int_value("SELECT count(*) FROM schema_version"),
@@ -346,8 +340,7 @@ TEST_F(PgStore, KilledConnectionInsideATransactionRollsBackAndRecovers) {
   // The store's write waits on the counter lock, inside its transaction,
   // when its session is killed.
   raw_pg locker(db_.url());
-  locker.run("BEGIN");
-  locker.run("SELECT last_id FROM event_counter FOR UPDATE");
+  locker.hold_event_counter();
   std::optional<result<change<domain::board>>> cut;
   std::thread t(
       [&] { cut.emplace(s->create_board(u->id, sample_draft("cut"), t1)); });
@@ -378,8 +371,7 @@ TEST_F(PgStore, StatementTimeoutIsUnavailableAndChangesNothing) {
   ASSERT_TRUE(u);
 
   raw_pg locker(db_.url());
-  locker.run("BEGIN");
-  locker.run("SELECT last_id FROM event_counter FOR UPDATE");
+  locker.hold_event_counter();
   auto r = s->create_board(u->id, sample_draft(), t1);
   locker.run("ROLLBACK");
   ASSERT_FALSE(r);

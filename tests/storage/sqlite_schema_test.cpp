@@ -229,22 +229,8 @@ TEST_F(SqliteSchema, AFailedStepRollsBackAndKeepsTheOldVersion) {
 }
 
 TEST_F(SqliteSchema, ConcurrentOpenersOfAFreshFileBothSucceed) {
-  constexpr int openers = 4;
-  std::atomic<int> ready{0};
-  std::vector<std::string> failures(openers);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < openers; ++i)
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (ready.load() < openers)
-        std::this_thread::yield(); // start together
-      auto s = open_sqlite_store(file());
-      if (!s)
-        failures[i] = s.err().message;
-    });
-  for (auto& t : threads)
-    t.join();
-  for (const auto& f : failures)
+  for (const auto& f :
+       test::open_together(4, [&] { return open_sqlite_store(file()); }))
     EXPECT_EQ(f, "");
   raw_db raw(file());
   EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
@@ -252,22 +238,8 @@ TEST_F(SqliteSchema, ConcurrentOpenersOfAFreshFileBothSucceed) {
 
 TEST_F(SqliteSchema, ConcurrentOpenersOfAnOldFileMigrateItOnce) {
   make_v1_file();
-  constexpr int openers = 4;
-  std::atomic<int> ready{0};
-  std::vector<std::string> failures(openers);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < openers; ++i)
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (ready.load() < openers)
-        std::this_thread::yield();
-      auto s = open_sqlite_store(file());
-      if (!s)
-        failures[i] = s.err().message;
-    });
-  for (auto& t : threads)
-    t.join();
-  for (const auto& f : failures)
+  for (const auto& f :
+       test::open_together(4, [&] { return open_sqlite_store(file()); }))
     EXPECT_EQ(f, "");
   raw_db raw(file());
   EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());

@@ -3,6 +3,7 @@
 #include "domain/types.hpp"
 #include "support/temp_dir.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 // Shared by the storage tests: a fresh temporary folder per test and a raw
@@ -97,6 +99,27 @@ private:
 };
 
 /// Timestamps as the actors pass them (RFC 3339 UTC, one fixed format).
+/// Opens a store on `n` threads released together, as instances that start
+/// at the same moment would; returns each opener's error message, "" for
+/// those that succeeded. `open` returns a result of a store.
+template <class Open>
+std::vector<std::string> open_together(int n, Open open) {
+  std::atomic<int> ready{0};
+  std::vector<std::string> failures(static_cast<std::size_t>(n));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < n)
+        std::this_thread::yield();
+      if (auto s = open(); !s)
+        failures[static_cast<std::size_t>(i)] = s.err().message;
+    });
+  for (auto& t : threads)
+    t.join();
+  return failures;
+}
+
 inline constexpr const char* t0 = "2026-11-26T12:00:00Z";
 inline constexpr const char* t1 = "2026-11-26T12:05:00Z";
 inline constexpr const char* t2 = "2026-11-26T13:00:00Z";
