@@ -47,7 +47,7 @@ class result {
 public:
   result(T value)
       : data_(std::move(value)) {}
-  result(error err)
+  result(domain::error err)
       : data_(std::move(err)) {}
 
   bool ok() const noexcept { return data_.index() == 0; }
@@ -61,11 +61,14 @@ public:
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const error& err() const& { return std::get<1>(data_); }
-  error&& err() && { return std::get<1>(std::move(data_)); }
+  const domain::error& err() const& { return std::get<1>(data_); }
+  domain::error&& err() && { return std::get<1>(std::move(data_)); }
+  bool has_value() const noexcept { return ok(); }
+  const domain::error& error() const& { return std::get<1>(data_); }
+  domain::error&& error() && { return std::get<1>(std::move(data_)); }
 
 private:
-  std::variant<T, error> data_;
+  std::variant<T, domain::error> data_;
 };
 
 /// The value of an operation that yields nothing but may fail.

@@ -1,8 +1,8 @@
 #include "http/api.hpp"
 
-#include "actors/ask.hpp"
 #include "domain/json.hpp"
 #include "domain/rules.hpp"
+#include "http/ask.hpp"
 #include "http/auth.hpp"
 #include "http/responses.hpp"
 
@@ -28,7 +28,7 @@ error failure(error_kind kind, std::string code, std::string message,
 template <class T, class Handle, class Request>
 net::awaitable<result<T>> call(app_context& ctx, const Handle& dest,
                                const Request& req) {
-  auto reply = co_await actors::ask<result<T>>(ctx.sys, dest, req);
+  auto reply = co_await http::ask<result<T>>(ctx.sys, dest, req);
   if (!reply)
     co_return failure(error_kind::unavailable, "unavailable",
                       "the server is busy or shutting down; try again");

@@ -1,7 +1,7 @@
 #include "http/stream.hpp"
 
-#include "actors/ask.hpp"
 #include "domain/sse.hpp"
+#include "http/ask.hpp"
 #include "http/responses.hpp"
 #include "util/log.hpp"
 
@@ -155,7 +155,7 @@ net::awaitable<void> run_stream(app_context& ctx, shard& home,
   // that drops before its first event resume from here.
   auto ask = actors::replay{asked.last_event_id.value_or(-1)};
   auto frames =
-      co_await actors::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
+      co_await http::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
   bool ok = false;
   std::int64_t replayed = 0;
   if (frames) {

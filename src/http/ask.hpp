@@ -18,7 +18,7 @@
 // makes the request, and both of its callbacks post the outcome back to the
 // coroutine's executor, where the coroutine resumes.
 
-namespace dots::actors {
+namespace dots::http {
 
 /// How long a request waits for an actor before giving up.
 inline constexpr std::chrono::seconds ask_timeout{15};
@@ -76,4 +76,4 @@ ask(caf::actor_system& sys, const Handle& dest, const Request& req) {
       initiation, net::use_awaitable, &sys, &dest, &req);
 }
 
-} // namespace dots::actors
+} // namespace dots::http

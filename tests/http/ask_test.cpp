@@ -1,5 +1,5 @@
 #include "actors/actor_fixture.hpp"
-#include "actors/ask.hpp"
+#include "http/ask.hpp"
 
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -9,8 +9,10 @@
 #include <gtest/gtest.h>
 #include <thread>
 
-namespace dots::actors {
+namespace dots::http {
 namespace {
+
+using namespace dots::actors;
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
@@ -42,7 +44,7 @@ ask_board(caf::actor_system& sys, boards_actor b, std::int64_t id,
   out = co_await ask<domain::result<domain::board>>(sys, b, request);
 }
 
-class Ask : public test::actor_test {
+class Ask : public actors::test::actor_test {
 protected:
   /// Runs `io` on a thread of its own until its work is done (at most
   /// 10 s); returns that thread's id.
@@ -143,4 +145,4 @@ TEST_F(Ask, ActorThatExitedYieldsNullopt) {
 }
 
 } // namespace
-} // namespace dots::actors
+} // namespace dots::http
