@@ -34,9 +34,9 @@ void parse_board_body(benchmark::State& state) {
     auto v = domain::parse_json(text);
     if (!v)
       state.SkipWithError("parse failed");
-    auto d = domain::board_draft_from_json(*v);
+    auto d = domain::board_draft_from_json(v.value());
     if (!d)
-      state.SkipWithError(d.err().message.c_str());
+      state.SkipWithError(d.error().message.c_str());
     benchmark::DoNotOptimize(d);
   }
   state.SetBytesProcessed(state.iterations() *
@@ -50,9 +50,9 @@ void parse_path_body(benchmark::State& state) {
     auto v = domain::parse_json(text);
     if (!v)
       state.SkipWithError("parse failed");
-    auto s = domain::segments_from_json(*v);
+    auto s = domain::segments_from_json(v.value());
     if (!s)
-      state.SkipWithError(s.err().message.c_str());
+      state.SkipWithError(s.error().message.c_str());
     benchmark::DoNotOptimize(s);
   }
   state.SetBytesProcessed(state.iterations() *

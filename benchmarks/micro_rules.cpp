@@ -21,7 +21,7 @@ void validate_board(benchmark::State& state) {
     // the copy is part of what is measured here.
     auto r = domain::validate_board(draft);
     if (!r)
-      state.SkipWithError(r.err().message.c_str());
+      state.SkipWithError(r.error().message.c_str());
     benchmark::DoNotOptimize(r);
   }
 }
@@ -46,7 +46,7 @@ void validate_path_pairs(benchmark::State& state) {
   for (auto _ : state) {
     auto r = domain::validate_path(b, segments);
     if (!r)
-      state.SkipWithError(r.err().message.c_str());
+      state.SkipWithError(r.error().message.c_str());
     benchmark::DoNotOptimize(r);
   }
 }
@@ -60,7 +60,7 @@ void validate_path_snake(benchmark::State& state) {
   for (auto _ : state) {
     auto r = domain::validate_path(b, segments);
     if (!r)
-      state.SkipWithError(r.err().message.c_str());
+      state.SkipWithError(r.error().message.c_str());
     benchmark::DoNotOptimize(r);
   }
   state.SetItemsProcessed(state.iterations() * side * side);

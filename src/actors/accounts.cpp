@@ -46,7 +46,8 @@ accounts_impl(accounts_actor::stateful_pointer<accounts_state> self,
         auto u =
             self->state.store->create_user(msg.username, *hash, now_text());
         if (u)
-          log::info("registered user ", u->username, " (id ", u->id, ")");
+          log::info("registered user ", u.value().username, " (id ",
+                    u.value().id, ")");
         return u;
       },
       [self](login& msg) -> result<session_token> {
@@ -61,40 +62,32 @@ accounts_impl(accounts_actor::stateful_pointer<accounts_state> self,
                            std::to_string(retry.count()) + " s",
                        {},
                        static_cast<unsigned>(retry.count())};
-        auto acc = st.store->find_account(msg.username);
-        if (!acc)
-          return std::move(acc).err();
+        BOOST_OUTCOME_TRY(auto acc, st.store->find_account(msg.username));
         // Verify against a decoy when the user is unknown, so that response
         // times do not tell which usernames exist.
-        const auto& hash =
-            *acc ? (*acc)->password_hash : security::decoy_hash();
-        if (!security::verify_password(msg.password, hash) || !*acc)
+        const auto& hash = acc ? acc->password_hash : security::decoy_hash();
+        if (!security::verify_password(msg.password, hash) || !acc)
           return unauthenticated("invalid_credentials",
                                  "wrong username or password");
         auto token = security::new_token();
-        auto stored = st.store->create_token(
-            (*acc)->user.id, security::token_digest(token), now_text(),
-            expiry_text(st.cfg.token_lifetime));
-        if (!stored)
-          return std::move(stored).err();
-        return session_token{std::move(token), (*acc)->user};
+        BOOST_OUTCOME_TRY(st.store->create_token(
+            acc->user.id, security::token_digest(token), now_text(),
+            expiry_text(st.cfg.token_lifetime)));
+        return session_token{std::move(token), acc->user};
       },
-      [self](logout& msg) -> result<domain::unit> {
-        auto gone =
-            self->state.store->delete_token(security::token_digest(msg.token));
-        if (!gone)
-          return std::move(gone).err();
-        return domain::unit{};
+      [self](logout& msg) -> result<void> {
+        BOOST_OUTCOME_TRY(
+            self->state.store->delete_token(security::token_digest(msg.token)));
+        return domain::success();
       },
       [self](authenticate& msg) -> result<domain::user> {
-        auto u = self->state.store->find_token_user(
-            security::token_digest(msg.token), now_text());
+        BOOST_OUTCOME_TRY(auto u,
+                          self->state.store->find_token_user(
+                              security::token_digest(msg.token), now_text()));
         if (!u)
-          return std::move(u).err();
-        if (!*u)
           return unauthenticated("invalid_token",
                                  "the token is invalid or has expired");
-        return std::move(**u);
+        return std::move(*u);
       },
   };
 }

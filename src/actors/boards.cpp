@@ -25,7 +25,7 @@ struct boards_state {
 result<domain::board> owned_board(storage::store& store, std::int64_t id,
                                   const domain::user& caller) {
   auto b = store.get_board(id);
-  if (b && b->creator_id != caller.id)
+  if (b && b.value().creator_id != caller.id)
     return error{error_kind::forbidden,
                  "not_creator",
                  "only the creator of a board may change or delete it",
@@ -49,32 +49,25 @@ boards_impl(boards_actor::stateful_pointer<boards_state> self,
         return self->state.store->get_board(msg.id);
       },
       [self](create_board& msg) -> result<domain::board> {
-        auto done = self->state.store->create_board(msg.caller.id, msg.draft,
-                                                    now_text());
-        if (!done)
-          return std::move(done).err();
-        report_committed(self, board_created{std::move(done->event)});
-        return std::move(done->value);
+        BOOST_OUTCOME_TRY(auto done, self->state.store->create_board(
+                                         msg.caller.id, msg.draft, now_text()));
+        report_committed(self, board_created{std::move(done.event)});
+        return std::move(done.value);
       },
       [self](update_board& msg) -> result<domain::board> {
         auto& store = *self->state.store;
-        if (auto b = owned_board(store, msg.id, msg.caller); !b)
-          return std::move(b).err();
-        auto done = store.update_board(msg.id, msg.draft, now_text());
-        if (!done)
-          return std::move(done).err();
-        report_committed(self, board_updated{std::move(done->event)});
-        return std::move(done->value);
+        BOOST_OUTCOME_TRY(owned_board(store, msg.id, msg.caller));
+        BOOST_OUTCOME_TRY(auto done,
+                          store.update_board(msg.id, msg.draft, now_text()));
+        report_committed(self, board_updated{std::move(done.event)});
+        return std::move(done.value);
       },
-      [self](delete_board& msg) -> result<domain::unit> {
+      [self](delete_board& msg) -> result<void> {
         auto& store = *self->state.store;
-        if (auto b = owned_board(store, msg.id, msg.caller); !b)
-          return std::move(b).err();
-        auto done = store.delete_board(msg.id);
-        if (!done)
-          return std::move(done).err();
-        report_committed(self, board_deleted{std::move(done->event)});
-        return domain::unit{};
+        BOOST_OUTCOME_TRY(owned_board(store, msg.id, msg.caller));
+        BOOST_OUTCOME_TRY(auto done, store.delete_board(msg.id));
+        report_committed(self, board_deleted{std::move(done.event)});
+        return domain::success();
       },
   };
 }

@@ -14,7 +14,7 @@ namespace dots::actors {
 using accounts_actor = caf::typed_actor<
     caf::replies_to<register_user>::with<domain::result<domain::user>>,
     caf::replies_to<login>::with<domain::result<session_token>>,
-    caf::replies_to<logout>::with<domain::result<domain::unit>>,
+    caf::replies_to<logout>::with<domain::result<void>>,
     caf::replies_to<authenticate>::with<domain::result<domain::user>>>;
 
 /// Boards; owns one database connection and reports every committed change
@@ -24,14 +24,14 @@ using boards_actor = caf::typed_actor<
     caf::replies_to<get_board>::with<domain::result<domain::board>>,
     caf::replies_to<create_board>::with<domain::result<domain::board>>,
     caf::replies_to<update_board>::with<domain::result<domain::board>>,
-    caf::replies_to<delete_board>::with<domain::result<domain::unit>>>;
+    caf::replies_to<delete_board>::with<domain::result<void>>>;
 
 /// Users' paths; owns one database connection and reports every committed
 /// save to the notifier.
 using paths_actor = caf::typed_actor<
     caf::replies_to<get_path>::with<domain::result<domain::path>>,
     caf::replies_to<save_path>::with<domain::result<path_saved>>,
-    caf::replies_to<delete_path>::with<domain::result<domain::unit>>>;
+    caf::replies_to<delete_path>::with<domain::result<void>>>;
 
 /// Reads the durable event log on a connection of its own, so that the
 /// notifier never blocks on I/O. Answers `read_events` with a slice.

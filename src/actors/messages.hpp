@@ -276,7 +276,7 @@ typename Inspector::result_type inspect(Inspector& f, keepalive_tick&) {
 
 // Replies stay inside the process: they are values, never serialised, so
 // they are allowed without inspectors.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::domain::unit>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<void>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::domain::user>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::domain::board>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::domain::board_page>)

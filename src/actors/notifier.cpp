@@ -207,9 +207,9 @@ void read_log(self_ptr self) {
           [self](domain::result<storage::event_slice>& slice) {
             self->state.reading = false;
             if (slice)
-              on_slice(self, *slice);
+              on_slice(self, slice.value());
             else
-              on_read_failed(self, slice.err().message);
+              on_read_failed(self, slice.error().message);
           },
           [self](caf::error& err) {
             self->state.reading = false;

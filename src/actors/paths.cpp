@@ -29,34 +29,28 @@ paths_impl(paths_actor::stateful_pointer<paths_state> self,
   return {
       [self](get_path& msg) -> result<domain::path> {
         auto& store = *self->state.store;
-        if (auto b = store.get_board(msg.board_id); !b)
-          return std::move(b).err();
+        BOOST_OUTCOME_TRY(store.get_board(msg.board_id));
         return store.get_path(msg.board_id, msg.caller.id);
       },
       [self](save_path& msg) -> result<path_saved> {
         auto& st = self->state;
         // Validated here, against the board as stored at this moment.
-        auto b = st.store->get_board(msg.board_id);
-        if (!b)
-          return std::move(b).err();
-        auto segments = domain::validate_path(*b, std::move(msg.segments));
-        if (!segments)
-          return std::move(segments).err();
-        auto complete = domain::is_complete(*b, *segments);
-        auto done = st.store->save_path(msg.board_id, msg.caller.id, *segments,
-                                        complete, now_text());
-        if (!done)
-          return std::move(done).err();
-        if (done->created)
-          report_committed(self, path_created{std::move(done->event)});
+        BOOST_OUTCOME_TRY(auto b, st.store->get_board(msg.board_id));
+        BOOST_OUTCOME_TRY(auto segments,
+                          domain::validate_path(b, std::move(msg.segments)));
+        auto complete = domain::is_complete(b, segments);
+        BOOST_OUTCOME_TRY(auto done,
+                          st.store->save_path(msg.board_id, msg.caller.id,
+                                              segments, complete, now_text()));
+        if (done.created)
+          report_committed(self, path_created{std::move(done.event)});
         else
-          report_committed(self, path_updated{std::move(done->event)});
-        return path_saved{std::move(done->path), done->created};
+          report_committed(self, path_updated{std::move(done.event)});
+        return path_saved{std::move(done.path), done.created};
       },
-      [self](delete_path& msg) -> result<domain::unit> {
+      [self](delete_path& msg) -> result<void> {
         auto& store = *self->state.store;
-        if (auto b = store.get_board(msg.board_id); !b)
-          return std::move(b).err();
+        BOOST_OUTCOME_TRY(store.get_board(msg.board_id));
         return store.delete_path(msg.board_id, msg.caller.id);
       },
   };

@@ -19,7 +19,7 @@ public:
     if (event_id % every != 0)
       return;
     if (auto done = store.trim_events(cfg_.events); !done)
-      log::warn("cannot trim the event log: ", done.err().message);
+      log::warn("cannot trim the event log: ", done.error().message);
   }
 
   static constexpr std::int64_t every = 64;

@@ -9,16 +9,16 @@ int main(int argc, char** argv) {
   auto opts = dots::app::parse_options(
       args, [](const char* name) { return std::getenv(name); });
   if (!opts) {
-    std::cerr << "dots-server: " << opts.err().message << '\n';
+    std::cerr << "dots-server: " << opts.error().message << '\n';
     return 2;
   }
-  if (opts->help) {
+  if (opts.value().help) {
     std::cout << dots::app::usage();
     return 0;
   }
-  if (opts->version) {
+  if (opts.value().version) {
     std::cout << "dots-server " << DOTS_VERSION << '\n';
     return 0;
   }
-  return dots::app::run_server(*opts);
+  return dots::app::run_server(opts.value());
 }

@@ -81,7 +81,7 @@ const std::vector<spec>& specs() {
        [](options& o, const std::string& v) -> std::optional<std::string> {
          auto where = storage::parse_database_location(v);
          if (!where)
-           return where.err().message;
+           return where.error().message;
          o.db = v;
          return std::nullopt;
        }},

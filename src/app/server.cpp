@@ -83,10 +83,10 @@ std::optional<store_ptr> connect(const storage::database_location& where,
   auto s = storage::open_store(where, limits);
   if (!s) {
     log::error("cannot open the database ", storage::redacted(where), ": ",
-               s.err().message);
+               s.error().message);
     return std::nullopt;
   }
-  return store_ptr{std::move(*s)};
+  return store_ptr{std::move(s.value())};
 }
 
 /// The retained events at start: the newest `retention` ids, read in
@@ -95,20 +95,20 @@ std::optional<storage::event_slice> load_retained(storage::store& store,
                                                   std::int64_t retention) {
   auto head = store.events_after(0, 0);
   if (!head) {
-    log::error("cannot read the event log: ", head.err().message);
+    log::error("cannot read the event log: ", head.error().message);
     return std::nullopt;
   }
   storage::event_slice out;
-  out.latest_id = head->latest_id;
-  auto after = std::max<std::int64_t>(0, head->latest_id - retention);
+  out.latest_id = head.value().latest_id;
+  auto after = std::max<std::int64_t>(0, head.value().latest_id - retention);
   for (;;) {
     constexpr int batch = 5000;
     auto slice = store.events_after(after, batch);
     if (!slice) {
-      log::error("cannot read the event log: ", slice.err().message);
+      log::error("cannot read the event log: ", slice.error().message);
       return std::nullopt;
     }
-    for (auto& ev : slice->events) {
+    for (auto& ev : slice.value().events) {
       // Rows written after `head` was read belong to the notifier's first
       // read of the log, not to the starting state.
       if (ev.id > out.latest_id)
@@ -116,7 +116,7 @@ std::optional<storage::event_slice> load_retained(storage::store& store,
       after = ev.id;
       out.events.push_back(std::move(ev));
     }
-    if (slice->events.size() < static_cast<std::size_t>(batch))
+    if (slice.value().events.size() < static_cast<std::size_t>(batch))
       return out;
   }
 }
@@ -140,21 +140,21 @@ int run_server(const options& opts) {
   // -----------------------------------------------------------------
   auto where = storage::parse_database_location(opts.db);
   if (!where) {
-    log::error(where.err().message);
+    log::error(where.error().message);
     return 2;
   }
-  const bool postgres = where->kind == storage::backend::postgres;
+  const bool postgres = where.value().kind == storage::backend::postgres;
   const storage::connection_limits db_limits{
       std::chrono::seconds{opts.db_connect_timeout_seconds},
       std::chrono::milliseconds{opts.db_statement_timeout_ms}};
-  log::info("opening database ", storage::redacted(*where), " (",
+  log::info("opening database ", storage::redacted(where.value()), " (",
             postgres ? "PostgreSQL" : "SQLite", ", schema version ",
-            storage::schema_version(where->kind), ")");
-  auto bootstrap = connect(*where, db_limits);
+            storage::schema_version(where.value().kind), ")");
+  auto bootstrap = connect(where.value(), db_limits);
   if (!bootstrap)
     return 1;
   if (auto trimmed = (*bootstrap)->trim_events(opts.event_retention); !trimmed)
-    log::warn("cannot trim the event log: ", trimmed.err().message);
+    log::warn("cannot trim the event log: ", trimmed.error().message);
   auto retained = load_retained(**bootstrap, opts.event_retention);
   if (!retained)
     return 1;
@@ -163,9 +163,9 @@ int run_server(const options& opts) {
   // One connection per persistence actor and one for reading the log: the
   // database serialises their writes and lets them read meanwhile.
   auto accounts_store = std::move(*bootstrap);
-  auto boards_store = connect(*where, db_limits);
-  auto paths_store = connect(*where, db_limits);
-  auto log_store = connect(*where, db_limits);
+  auto boards_store = connect(where.value(), db_limits);
+  auto paths_store = connect(where.value(), db_limits);
+  auto log_store = connect(where.value(), db_limits);
   if (!boards_store || !paths_store || !log_store)
     return 1;
 
@@ -243,7 +243,7 @@ int run_server(const options& opts) {
                               : "database unreachable; /readyz answers 503");
       };
       bus = std::make_unique<storage::pg_listener>(
-          shards.front()->io().get_executor(), where->target, db_limits,
+          shards.front()->io().get_executor(), where.value().target, db_limits,
           std::move(cb));
     }
 

@@ -1,11 +1,16 @@
 #pragma once
 
+#include <boost/outcome/basic_result.hpp>
+#include <boost/outcome/policy/terminate.hpp>
+#include <boost/outcome/success_failure.hpp>
+#include <boost/outcome/try.hpp>
 #include <cstdint>
 #include <string>
 #include <utility>
-#include <variant>
 
 namespace dots::domain {
+
+namespace outcome = BOOST_OUTCOME_V2_NAMESPACE;
 
 /// What kind of failure an error is; the HTTP layer maps each to a status.
 enum class error_kind : std::uint8_t {
@@ -40,40 +45,20 @@ error invalid(std::string code, std::string message, std::string field = {});
 error not_found(std::string message);
 error internal_error(std::string message);
 
-/// Either a value or the error that prevented it. Errors are values in this
-/// code base: nothing throws across a layer boundary.
+/// Either a value or the error that prevented it: Boost.Outcome's result
+/// with our error type. Errors are values in this code base: nothing
+/// throws across a layer boundary. Forward an error with
+/// `BOOST_OUTCOME_TRY(auto x, f())` (`BOOST_OUTCOME_CO_TRY` in coroutines)
+/// instead of testing and returning by hand; `result<void>` is an operation
+/// that yields nothing but may fail (`return outcome::success();`).
+/// Reading the value of an error (or the error of a value) terminates the
+/// process: it is a bug, never a way to report one.
 template <class T>
-class result {
-public:
-  result(T value)
-      : data_(std::move(value)) {}
-  result(domain::error err)
-      : data_(std::move(err)) {}
+using result = outcome::basic_result<T, error, outcome::policy::terminate>;
 
-  bool ok() const noexcept { return data_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-
-  T& value() & { return std::get<0>(data_); }
-  const T& value() const& { return std::get<0>(data_); }
-  T&& value() && { return std::get<0>(std::move(data_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  const domain::error& err() const& { return std::get<1>(data_); }
-  domain::error&& err() && { return std::get<1>(std::move(data_)); }
-  bool has_value() const noexcept { return ok(); }
-  const domain::error& error() const& { return std::get<1>(data_); }
-  domain::error&& error() && { return std::get<1>(std::move(data_)); }
-
-private:
-  std::variant<T, domain::error> data_;
-};
-
-/// The value of an operation that yields nothing but may fail.
-struct unit {
-  friend bool operator==(unit, unit) = default;
-};
+/// The success of a `result<void>`.
+inline auto success() noexcept {
+  return outcome::success();
+}
 
 } // namespace dots::domain

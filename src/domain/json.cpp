@@ -63,10 +63,8 @@ public:
   }
 
   result<int> get_int(std::string_view name) const {
-    auto v = get(name);
-    if (!v)
-      return std::move(v).err();
-    if (auto i = as_int(**v))
+    BOOST_OUTCOME_TRY(auto v, get(name));
+    if (auto i = as_int(*v))
       return *i;
     return type_error(member_field(base_, name),
                       member_field(base_, name) +
@@ -74,20 +72,16 @@ public:
   }
 
   result<std::string> get_string(std::string_view name) const {
-    auto v = get(name);
-    if (!v)
-      return std::move(v).err();
-    if (const auto* s = (*v)->if_string())
+    BOOST_OUTCOME_TRY(auto v, get(name));
+    if (const auto* s = v->if_string())
       return std::string(s->data(), s->size());
     return type_error(member_field(base_, name),
                       member_field(base_, name) + " must be a string");
   }
 
   result<const json::array*> get_array(std::string_view name) const {
-    auto v = get(name);
-    if (!v)
-      return std::move(v).err();
-    if (const auto* a = (*v)->if_array())
+    BOOST_OUTCOME_TRY(auto v, get(name));
+    if (const auto* a = v->if_array())
       return a;
     return type_error(member_field(base_, name),
                       member_field(base_, name) + " must be an array");
@@ -112,20 +106,12 @@ result<const json::object*> element_object(const json::value& v,
 }
 
 result<dot> dot_from_json(const json::value& v, const std::string& field) {
-  auto obj = element_object(v, field);
-  if (!obj)
-    return std::move(obj).err();
-  const members m(**obj, field);
-  auto row = m.get_int("row");
-  if (!row)
-    return std::move(row).err();
-  auto col = m.get_int("col");
-  if (!col)
-    return std::move(col).err();
-  auto color = m.get_string("color");
-  if (!color)
-    return std::move(color).err();
-  return dot{*row, *col, std::move(color).value()};
+  BOOST_OUTCOME_TRY(auto obj, element_object(v, field));
+  const members m(*obj, field);
+  BOOST_OUTCOME_TRY(auto row, m.get_int("row"));
+  BOOST_OUTCOME_TRY(auto col, m.get_int("col"));
+  BOOST_OUTCOME_TRY(auto color, m.get_string("color"));
+  return dot{row, col, std::move(color)};
 }
 
 result<cell> cell_from_json(const json::value& v, const std::string& field) {
@@ -142,24 +128,17 @@ result<cell> cell_from_json(const json::value& v, const std::string& field) {
 
 result<segment> segment_from_json(const json::value& v,
                                   const std::string& field) {
-  auto obj = element_object(v, field);
-  if (!obj)
-    return std::move(obj).err();
-  const members m(**obj, field);
-  auto color = m.get_string("color");
-  if (!color)
-    return std::move(color).err();
-  auto cells = m.get_array("cells");
-  if (!cells)
-    return std::move(cells).err();
-  segment seg{std::move(color).value(), {}};
-  seg.cells.reserve((*cells)->size());
+  BOOST_OUTCOME_TRY(auto obj, element_object(v, field));
+  const members m(*obj, field);
+  BOOST_OUTCOME_TRY(auto color, m.get_string("color"));
+  BOOST_OUTCOME_TRY(auto cells, m.get_array("cells"));
+  segment seg{std::move(color), {}};
+  seg.cells.reserve(cells->size());
   const auto cells_field = field + ".cells";
-  for (std::size_t i = 0; i < (*cells)->size(); ++i) {
-    auto c = cell_from_json((**cells)[i], index_field(cells_field, i));
-    if (!c)
-      return std::move(c).err();
-    seg.cells.push_back(*c);
+  for (std::size_t i = 0; i < cells->size(); ++i) {
+    BOOST_OUTCOME_TRY(auto c,
+                      cell_from_json((*cells)[i], index_field(cells_field, i)));
+    seg.cells.push_back(c);
   }
   return seg;
 }
@@ -181,64 +160,42 @@ result<json::value> parse_json(std::string_view text) {
 }
 
 result<board_draft> board_draft_from_json(const json::value& v) {
-  auto obj = body_object(v);
-  if (!obj)
-    return std::move(obj).err();
-  const members m(**obj, {});
-  auto name = m.get_string("name");
-  if (!name)
-    return std::move(name).err();
-  auto rows = m.get_int("rows");
-  if (!rows)
-    return std::move(rows).err();
-  auto cols = m.get_int("cols");
-  if (!cols)
-    return std::move(cols).err();
-  auto dots = m.get_array("dots");
-  if (!dots)
-    return std::move(dots).err();
-  board_draft draft{std::move(name).value(), *rows, *cols, {}};
-  draft.dots.reserve((*dots)->size());
-  for (std::size_t i = 0; i < (*dots)->size(); ++i) {
-    auto d = dot_from_json((**dots)[i], index_field("dots", i));
-    if (!d)
-      return std::move(d).err();
-    draft.dots.push_back(std::move(d).value());
+  BOOST_OUTCOME_TRY(auto obj, body_object(v));
+  const members m(*obj, {});
+  BOOST_OUTCOME_TRY(auto name, m.get_string("name"));
+  BOOST_OUTCOME_TRY(auto rows, m.get_int("rows"));
+  BOOST_OUTCOME_TRY(auto cols, m.get_int("cols"));
+  BOOST_OUTCOME_TRY(auto dots, m.get_array("dots"));
+  board_draft draft{std::move(name), rows, cols, {}};
+  draft.dots.reserve(dots->size());
+  for (std::size_t i = 0; i < dots->size(); ++i) {
+    BOOST_OUTCOME_TRY(auto d,
+                      dot_from_json((*dots)[i], index_field("dots", i)));
+    draft.dots.push_back(std::move(d));
   }
   return draft;
 }
 
 result<std::vector<segment>> segments_from_json(const json::value& v) {
-  auto obj = body_object(v);
-  if (!obj)
-    return std::move(obj).err();
-  const members m(**obj, {});
-  auto arr = m.get_array("segments");
-  if (!arr)
-    return std::move(arr).err();
+  BOOST_OUTCOME_TRY(auto obj, body_object(v));
+  const members m(*obj, {});
+  BOOST_OUTCOME_TRY(auto arr, m.get_array("segments"));
   std::vector<segment> segments;
-  segments.reserve((*arr)->size());
-  for (std::size_t i = 0; i < (*arr)->size(); ++i) {
-    auto s = segment_from_json((**arr)[i], index_field("segments", i));
-    if (!s)
-      return std::move(s).err();
-    segments.push_back(std::move(s).value());
+  segments.reserve(arr->size());
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    BOOST_OUTCOME_TRY(auto s,
+                      segment_from_json((*arr)[i], index_field("segments", i)));
+    segments.push_back(std::move(s));
   }
   return segments;
 }
 
 result<credentials> credentials_from_json(const json::value& v) {
-  auto obj = body_object(v);
-  if (!obj)
-    return std::move(obj).err();
-  const members m(**obj, {});
-  auto username = m.get_string("username");
-  if (!username)
-    return std::move(username).err();
-  auto password = m.get_string("password");
-  if (!password)
-    return std::move(password).err();
-  return credentials{std::move(username).value(), std::move(password).value()};
+  BOOST_OUTCOME_TRY(auto obj, body_object(v));
+  const members m(*obj, {});
+  BOOST_OUTCOME_TRY(auto username, m.get_string("username"));
+  BOOST_OUTCOME_TRY(auto password, m.get_string("password"));
+  return credentials{std::move(username), std::move(password)};
 }
 
 json::value to_json(const board& b) {

@@ -390,14 +390,14 @@ result<std::string> validate_username(std::string_view username) {
   return std::string(username);
 }
 
-result<unit> validate_password(std::string_view password) {
+result<void> validate_password(std::string_view password) {
   if (password.size() < limits::min_password ||
       password.size() > limits::max_password)
     return invalid("invalid_password",
                    "password must be " + std::to_string(limits::min_password) +
                        " to " + std::to_string(limits::max_password) + " bytes",
                    "password");
-  return unit{};
+  return domain::success();
 }
 
 std::string username_key(std::string_view username) {

@@ -47,7 +47,7 @@ bool update_drops_paths(const board& old, const board_draft& draft);
 result<std::string> validate_username(std::string_view username);
 
 /// Password: 8–128 bytes; error "invalid_password".
-result<unit> validate_password(std::string_view password);
+result<void> validate_password(std::string_view password);
 
 /// The key two usernames that differ only in case share (ASCII lower case).
 std::string username_key(std::string_view username);

@@ -39,14 +39,14 @@ net::awaitable<result<T>> call(app_context& ctx, const Handle& dest,
 template <class T>
 response reply(const request& req, const result<T>& r) {
   if (!r)
-    return error_response(req, r.err());
-  return json_response(req, bhttp::status::ok, domain::to_json(*r));
+    return error_response(req, r.error());
+  return json_response(req, bhttp::status::ok, domain::to_json(r.value()));
 }
 
 /// 204, or the error's response.
-response reply(const request& req, const result<domain::unit>& r) {
+response reply(const request& req, const result<void>& r) {
   if (!r)
-    return error_response(req, r.err());
+    return error_response(req, r.error());
   return empty_response(req, bhttp::status::no_content);
 }
 
@@ -55,12 +55,13 @@ net::awaitable<result<domain::user>> caller(app_context& ctx,
                                             const request& req) {
   auto presented = find_credentials(req);
   if (!presented)
-    co_return std::move(presented).err();
-  if (presented->from_cookie && is_unsafe(req.method()) && !origin_matches(req))
+    co_return std::move(presented).error();
+  if (presented.value().from_cookie && is_unsafe(req.method()) &&
+      !origin_matches(req))
     co_return failure(error_kind::forbidden, "origin_mismatch",
                       "a cookie-authenticated request must come from this "
                       "site (Origin does not match Host)");
-  auto ask = actors::authenticate{presented->token};
+  auto ask = actors::authenticate{presented.value().token};
   co_return co_await call<domain::user>(ctx, ctx.accounts, ask);
 }
 
@@ -77,53 +78,54 @@ result<json::value> json_body(const request& req) {
 net::awaitable<response> register_user(app_context& ctx, const request& req) {
   auto body = json_body(req);
   if (!body)
-    co_return error_response(req, body.err());
-  auto creds = domain::credentials_from_json(*body);
+    co_return error_response(req, body.error());
+  auto creds = domain::credentials_from_json(body.value());
   if (!creds)
-    co_return error_response(req, creds.err());
-  auto name = domain::validate_username(creds->username);
+    co_return error_response(req, creds.error());
+  auto name = domain::validate_username(creds.value().username);
   if (!name)
-    co_return error_response(req, name.err());
-  if (auto pw = domain::validate_password(creds->password); !pw)
-    co_return error_response(req, pw.err());
-  auto ask =
-      actors::register_user{std::move(*name), std::move(creds->password)};
+    co_return error_response(req, name.error());
+  if (auto pw = domain::validate_password(creds.value().password); !pw)
+    co_return error_response(req, pw.error());
+  auto ask = actors::register_user{std::move(name.value()),
+                                   std::move(creds.value().password)};
   auto u = co_await call<domain::user>(ctx, ctx.accounts, ask);
   if (!u)
-    co_return error_response(req, u.err());
-  co_return json_response(req, bhttp::status::created, domain::to_json(*u));
+    co_return error_response(req, u.error());
+  co_return json_response(req, bhttp::status::created,
+                          domain::to_json(u.value()));
 }
 
 net::awaitable<response> login(app_context& ctx, const request& req,
                                const std::string& client) {
   auto body = json_body(req);
   if (!body)
-    co_return error_response(req, body.err());
-  auto creds = domain::credentials_from_json(*body);
+    co_return error_response(req, body.error());
+  auto creds = domain::credentials_from_json(body.value());
   if (!creds)
-    co_return error_response(req, creds.err());
-  auto ask = actors::login{std::move(creds->username),
-                           std::move(creds->password), client};
+    co_return error_response(req, creds.error());
+  auto ask = actors::login{std::move(creds.value().username),
+                           std::move(creds.value().password), client};
   auto session = co_await call<actors::session_token>(ctx, ctx.accounts, ask);
   if (!session)
-    co_return error_response(req, session.err());
+    co_return error_response(req, session.error());
   json::object out;
-  out["token"] = session->token;
-  out["username"] = session->user.username;
+  out["token"] = session.value().token;
+  out["username"] = session.value().user.username;
   auto res = json_response(req, bhttp::status::ok, out);
-  res.set(bhttp::field::set_cookie, session_cookie(session->token));
+  res.set(bhttp::field::set_cookie, session_cookie(session.value().token));
   co_return res;
 }
 
 net::awaitable<response> logout(app_context& ctx, const request& req) {
   auto u = co_await caller(ctx, req);
   if (!u)
-    co_return error_response(req, u.err());
+    co_return error_response(req, u.error());
   auto presented = find_credentials(req);
-  auto ask = actors::logout{std::move(presented->token)};
-  auto done = co_await call<domain::unit>(ctx, ctx.accounts, ask);
+  auto ask = actors::logout{std::move(presented.value().token)};
+  auto done = co_await call<void>(ctx, ctx.accounts, ask);
   if (!done)
-    co_return error_response(req, done.err());
+    co_return error_response(req, done.error());
   auto res = empty_response(req, bhttp::status::no_content);
   res.set(bhttp::field::set_cookie, expired_session_cookie());
   co_return res;
@@ -173,14 +175,14 @@ net::awaitable<response> list_boards(app_context& ctx, const request& req,
                                      const route& r) {
   auto q = list_query(r.query);
   if (!q)
-    co_return error_response(req, q.err());
-  if (q->creator_id != 0) {
+    co_return error_response(req, q.error());
+  if (q.value().creator_id != 0) {
     auto u = co_await caller(ctx, req);
     if (!u)
-      co_return error_response(req, u.err());
-    q->creator_id = u->id;
+      co_return error_response(req, u.error());
+    q.value().creator_id = u.value().id;
   }
-  auto ask = *q;
+  auto ask = q.value();
   auto answer = co_await call<domain::board_page>(ctx, ctx.boards, ask);
   co_return reply(req, answer);
 }
@@ -189,26 +191,28 @@ net::awaitable<response> list_boards(app_context& ctx, const request& req,
 result<domain::board_draft> board_body(const request& req) {
   auto body = json_body(req);
   if (!body)
-    return std::move(body).err();
-  auto draft = domain::board_draft_from_json(*body);
+    return std::move(body).error();
+  auto draft = domain::board_draft_from_json(body.value());
   if (!draft)
-    return std::move(draft).err();
-  return domain::validate_board(std::move(*draft));
+    return std::move(draft).error();
+  return domain::validate_board(std::move(draft.value()));
 }
 
 net::awaitable<response> create_board(app_context& ctx, const request& req) {
   auto u = co_await caller(ctx, req);
   if (!u)
-    co_return error_response(req, u.err());
+    co_return error_response(req, u.error());
   auto draft = board_body(req);
   if (!draft)
-    co_return error_response(req, draft.err());
-  auto ask = actors::create_board{*u, std::move(*draft)};
+    co_return error_response(req, draft.error());
+  auto ask = actors::create_board{u.value(), std::move(draft.value())};
   auto b = co_await call<domain::board>(ctx, ctx.boards, ask);
   if (!b)
-    co_return error_response(req, b.err());
-  auto res = json_response(req, bhttp::status::created, domain::to_json(*b));
-  res.set(bhttp::field::location, "/api/boards/" + std::to_string(b->id));
+    co_return error_response(req, b.error());
+  auto res =
+      json_response(req, bhttp::status::created, domain::to_json(b.value()));
+  res.set(bhttp::field::location,
+          "/api/boards/" + std::to_string(b.value().id));
   co_return res;
 }
 
@@ -221,16 +225,17 @@ net::awaitable<response> board(app_context& ctx, const request& req,
   }
   auto u = co_await caller(ctx, req);
   if (!u)
-    co_return error_response(req, u.err());
+    co_return error_response(req, u.error());
   if (req.method() == bhttp::verb::delete_) {
-    auto ask = actors::delete_board{*u, r.board_id};
-    auto answer = co_await call<domain::unit>(ctx, ctx.boards, ask);
+    auto ask = actors::delete_board{u.value(), r.board_id};
+    auto answer = co_await call<void>(ctx, ctx.boards, ask);
     co_return reply(req, answer);
   }
   auto draft = board_body(req);
   if (!draft)
-    co_return error_response(req, draft.err());
-  auto ask = actors::update_board{*u, r.board_id, std::move(*draft)};
+    co_return error_response(req, draft.error());
+  auto ask =
+      actors::update_board{u.value(), r.board_id, std::move(draft.value())};
   auto answer = co_await call<domain::board>(ctx, ctx.boards, ask);
   co_return reply(req, answer);
 }
@@ -241,30 +246,31 @@ net::awaitable<response> board_path(app_context& ctx, const request& req,
                                     const route& r) {
   auto u = co_await caller(ctx, req);
   if (!u)
-    co_return error_response(req, u.err());
+    co_return error_response(req, u.error());
   if (req.method() == bhttp::verb::get) {
-    auto ask = actors::get_path{*u, r.board_id};
+    auto ask = actors::get_path{u.value(), r.board_id};
     auto answer = co_await call<domain::path>(ctx, ctx.paths, ask);
     co_return reply(req, answer);
   }
   if (req.method() == bhttp::verb::delete_) {
-    auto ask = actors::delete_path{*u, r.board_id};
-    auto answer = co_await call<domain::unit>(ctx, ctx.paths, ask);
+    auto ask = actors::delete_path{u.value(), r.board_id};
+    auto answer = co_await call<void>(ctx, ctx.paths, ask);
     co_return reply(req, answer);
   }
   auto body = json_body(req);
   if (!body)
-    co_return error_response(req, body.err());
-  auto segments = domain::segments_from_json(*body);
+    co_return error_response(req, body.error());
+  auto segments = domain::segments_from_json(body.value());
   if (!segments)
-    co_return error_response(req, segments.err());
-  auto ask = actors::save_path{*u, r.board_id, std::move(*segments)};
+    co_return error_response(req, segments.error());
+  auto ask =
+      actors::save_path{u.value(), r.board_id, std::move(segments.value())};
   auto saved = co_await call<actors::path_saved>(ctx, ctx.paths, ask);
   if (!saved)
-    co_return error_response(req, saved.err());
+    co_return error_response(req, saved.error());
   co_return json_response(
-      req, saved->created ? bhttp::status::created : bhttp::status::ok,
-      domain::to_json(saved->path));
+      req, saved.value().created ? bhttp::status::created : bhttp::status::ok,
+      domain::to_json(saved.value().path));
 }
 
 // -- operations ---------------------------------------------------------------

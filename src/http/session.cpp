@@ -120,12 +120,13 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
         req.method() == bhttp::verb::get) {
       auto admitted = admit_stream(ctx, req, r.query);
       if (admitted) {
-        net::co_spawn(home.io(),
-                      run_stream(ctx, home, stream.release_socket(), *admitted),
-                      log_if_thrown{"stream"});
+        net::co_spawn(
+            home.io(),
+            run_stream(ctx, home, stream.release_socket(), admitted.value()),
+            log_if_thrown{"stream"});
         co_return;
       }
-      res = error_response(req, admitted.err());
+      res = error_response(req, admitted.error());
       res.keep_alive(false);
     } else if (r.id == route_id::static_file && r.method_allowed)
       res = serve_static(ctx, req, r);

@@ -198,7 +198,7 @@ result<connection> connection::open(const std::string& uri,
   return db;
 }
 
-result<unit> connection::ready() {
+result<void> connection::ready() {
   // A server that restarted while this connection sat idle has closed its
   // socket: non-blocking reads find out, so that the statement runs on a
   // fresh connection instead of failing the request. Two, because a
@@ -207,7 +207,7 @@ result<unit> connection::ready() {
     if (PQconsumeInput(conn_.get()) == 0)
       broken_ = true;
   if (!broken_ && PQstatus(conn_.get()) == CONNECTION_OK)
-    return unit{};
+    return domain::success();
   if (in_tx_)
     // A reset would continue on a new session outside the transaction,
     // without the work already done in it: fail, the caller rolls back.
@@ -220,7 +220,7 @@ result<unit> connection::ready() {
   if (broken_)
     return unavailable("database unavailable: " +
                        tidy(PQerrorMessage(conn_.get())));
-  return unit{};
+  return domain::success();
 }
 
 domain::error connection::failure(std::string_view what, const PGresult* res) {
@@ -243,8 +243,7 @@ domain::error connection::failure(std::string_view what, const PGresult* res) {
 result<rows> connection::exec(std::string_view what, sql text,
                               const params& args) {
   sqlstate_.clear();
-  if (auto r = ready(); !r)
-    return std::move(r).err();
+  BOOST_OUTCOME_TRY(ready());
   const auto values = args.pointers();
   // Text format both ways; the server infers each parameter's type from
   // the statement (explicit casts where it cannot).
@@ -258,15 +257,14 @@ result<rows> connection::exec(std::string_view what, sql text,
   return failure(what, res);
 }
 
-result<unit> connection::exec_script(std::string_view what, sql script) {
+result<void> connection::exec_script(std::string_view what, sql script) {
   sqlstate_.clear();
-  if (auto r = ready(); !r)
-    return std::move(r).err();
+  BOOST_OUTCOME_TRY(ready());
   rows out(PQexec(conn_.get(), script.c_str()));
   const PGresult* res = out.res_.get();
   const auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-    return unit{};
+    return domain::success();
   return failure(what, res);
 }
 
@@ -284,7 +282,7 @@ result<transaction> transaction::begin(connection& db, mode m) {
           ? db.exec("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
           : db.exec("begin", "BEGIN");
   if (!r)
-    return r.err();
+    return r.error();
   db.in_tx_ = true;
   return transaction(db);
 }
@@ -299,16 +297,15 @@ transaction::~transaction() {
   db_->in_tx_ = false;
 }
 
-result<unit> transaction::commit() {
+result<void> transaction::commit() {
   connection* db = std::exchange(db_, nullptr);
-  auto r = db->exec("commit", "COMMIT");
+  auto committed = db->exec("commit", "COMMIT");
   db->in_tx_ = false;
-  if (!r)
-    return std::move(r).err();
+  BOOST_OUTCOME_TRY(auto r, std::move(committed));
   // COMMIT of a transaction that had failed answers ROLLBACK, not an error.
-  if (r->command_status() != "COMMIT")
+  if (r.command_status() != "COMMIT")
     return failure("commit", "the transaction was rolled back");
-  return unit{};
+  return domain::success();
 }
 
 } // namespace dots::storage::pg

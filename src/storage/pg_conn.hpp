@@ -21,7 +21,6 @@
 namespace dots::storage::pg {
 
 using domain::result;
-using domain::unit;
 
 /// SQL text known at compile time: the consteval constructor rejects any
 /// string built at run time, so no user input can reach the SQL text.
@@ -108,7 +107,7 @@ public:
 
   /// Runs a script of constant statements without parameters (schema
   /// steps), through the simple query protocol.
-  result<unit> exec_script(std::string_view what, sql script);
+  result<void> exec_script(std::string_view what, sql script);
 
   /// The SQLSTATE of the last failed statement; empty when it had none
   /// (e.g. the connection dropped) or the last statement succeeded.
@@ -127,7 +126,7 @@ private:
   /// Makes sure the connection is usable before a statement: a connection
   /// that broke is reset (reconnected) once, outside a transaction only,
   /// since a new session has lost the transaction's work.
-  result<unit> ready();
+  result<void> ready();
 
   /// Turns a failed (or missing) PGresult into an error value.
   domain::error failure(std::string_view what, const PGresult* res);
@@ -161,7 +160,7 @@ public:
 
   /// Commits; `internal` when the server rolled back instead, `unavailable`
   /// when the connection was lost (the outcome is then unknown).
-  result<unit> commit();
+  result<void> commit();
 
 private:
   explicit transaction(connection& db) noexcept

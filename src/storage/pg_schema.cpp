@@ -124,20 +124,18 @@ std::span<const migration> migrations() {
 
 result<int> schema_version(connection& db) {
   // A database without our schema has no table to ask.
-  auto exists = db.exec("read schema version",
-                        "SELECT to_regclass('schema_version') IS NOT NULL");
-  if (!exists)
-    return std::move(exists).err();
-  if (!exists->boolean(0, 0))
+  BOOST_OUTCOME_TRY(
+      auto exists, db.exec("read schema version",
+                           "SELECT to_regclass('schema_version') IS NOT NULL"));
+  if (!exists.boolean(0, 0))
     return 0;
-  auto v = db.exec("read schema version",
-                   "SELECT coalesce(max(version), 0) FROM schema_version");
-  if (!v)
-    return std::move(v).err();
-  return v->int32(0, 0);
+  BOOST_OUTCOME_TRY(
+      auto v, db.exec("read schema version",
+                      "SELECT coalesce(max(version), 0) FROM schema_version"));
+  return v.int32(0, 0);
 }
 
-result<unit> migrate(connection& db) {
+result<void> migrate(connection& db) {
   // One transaction for every missing step: DDL is transactional here, so a
   // failed step leaves the database exactly as it was. The transaction-level
   // advisory lock makes instances that start together take turns; it is
@@ -145,36 +143,30 @@ result<unit> migrate(connection& db) {
   // killed half-way cannot leave it held. The version is read after the
   // lock (READ COMMITTED: each statement sees what committed before it), so
   // the second instance sees the first one's work and does nothing.
-  auto tx = transaction::begin(db, transaction::mode::read_write);
-  if (!tx)
-    return std::move(tx).err();
-  if (auto r = db.exec("migration lock", "SELECT pg_advisory_xact_lock($1)",
-                       params{}.add(migration_lock_key));
-      !r)
-    return std::move(r).err();
-  auto current = schema_version(db);
-  if (!current)
-    return std::move(current).err();
-  if (*current > build_version)
-    return too_new(*current);
-  if (*current == build_version)
-    return tx->commit();
+  BOOST_OUTCOME_TRY(auto tx,
+                    transaction::begin(db, transaction::mode::read_write));
+  BOOST_OUTCOME_TRY(db.exec("migration lock",
+                            "SELECT pg_advisory_xact_lock($1)",
+                            params{}.add(migration_lock_key)));
+  BOOST_OUTCOME_TRY(auto current, schema_version(db));
+  if (current > build_version)
+    return too_new(current);
+  if (current == build_version)
+    return tx.commit();
   for (const auto& step : all_migrations) {
-    if (step.version <= *current)
+    if (step.version <= current)
       continue;
     const std::string what = "migration to v" + std::to_string(step.version) +
                              " (" + std::string(step.name) + ")";
-    if (auto r = db.exec_script(what, step.script); !r)
-      return std::move(r).err();
-    if (auto r = db.exec(what,
-                         "INSERT INTO schema_version (version, name, "
-                         "applied_at) VALUES ($1, $2, to_char(now() AT TIME "
-                         "ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
-                         params{}.add(step.version).add(step.name));
-        !r)
-      return std::move(r).err();
+    BOOST_OUTCOME_TRY(db.exec_script(what, step.script));
+    BOOST_OUTCOME_TRY(
+        db.exec(what,
+                "INSERT INTO schema_version (version, name, "
+                "applied_at) VALUES ($1, $2, to_char(now() AT TIME "
+                "ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
+                params{}.add(step.version).add(step.name)));
   }
-  return tx->commit();
+  return tx.commit();
 }
 
 } // namespace pg

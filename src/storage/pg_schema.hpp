@@ -37,6 +37,6 @@ result<int> schema_version(connection& db);
 /// (so a failed step leaves the database as it was). Error code
 /// "schema_too_new" (kind internal) when the database is newer than this
 /// build; `unavailable` when the server cannot be reached.
-result<unit> migrate(connection& db);
+result<void> migrate(connection& db);
 
 } // namespace dots::storage::pg

@@ -23,7 +23,6 @@ namespace {
 
 using domain::error;
 using domain::error_kind;
-using domain::unit;
 using pg::connection;
 using pg::params;
 using pg::transaction;
@@ -141,44 +140,40 @@ public:
       if (!r) {
         if (db_.last_sqlstate() == pg::unique_violation)
           return conflict_username(username);
-        return std::move(r).err();
+        return std::move(r).error();
       }
-      return domain::user{r->int64(0, 0), username};
+      return domain::user{r.value().int64(0, 0), username};
     });
   }
 
   result<std::optional<account>>
   find_account(const std::string& username) override {
     return guarded("find_account", [&]() -> result<std::optional<account>> {
-      auto r = db_.exec("find_account",
-                        "SELECT id, username, password_hash FROM users "
-                        "WHERE username_key = $1",
-                        params{}.add(domain::username_key(username)));
-      if (!r)
-        return std::move(r).err();
-      if (r->count() == 0)
+      BOOST_OUTCOME_TRY(
+          auto r, db_.exec("find_account",
+                           "SELECT id, username, password_hash FROM users "
+                           "WHERE username_key = $1",
+                           params{}.add(domain::username_key(username))));
+      if (r.count() == 0)
         return std::optional<account>{};
       return std::optional<account>{account{
-          domain::user{r->int64(0, 0), r->text(0, 1)},
-          r->text(0, 2),
+          domain::user{r.int64(0, 0), r.text(0, 1)},
+          r.text(0, 2),
       }};
     });
   }
 
-  result<unit> create_token(std::int64_t user_id, const std::string& token_hash,
+  result<void> create_token(std::int64_t user_id, const std::string& token_hash,
                             const std::string& now,
                             const std::string& expires_at) override {
-    return guarded("create_token", [&]() -> result<unit> {
-      auto tx = transaction::begin(db_, transaction::mode::read_write);
-      if (!tx)
-        return std::move(tx).err();
+    return guarded("create_token", [&]() -> result<void> {
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::read_write));
       // Expired tokens are never found again; dropping them at each login
       // keeps the table bounded without a separate sweeper.
-      if (auto r = db_.exec("create_token: purge expired",
-                            "DELETE FROM tokens WHERE expires_at <= $1",
-                            params{}.add(now));
-          !r)
-        return std::move(r).err();
+      BOOST_OUTCOME_TRY(db_.exec("create_token: purge expired",
+                                 "DELETE FROM tokens WHERE expires_at <= $1",
+                                 params{}.add(now)));
       if (auto r = db_.exec(
               "create_token",
               "INSERT INTO tokens (token_hash, user_id, "
@@ -187,9 +182,9 @@ public:
           !r) {
         if (db_.last_sqlstate() == pg::foreign_key_violation)
           return user_not_found(user_id);
-        return std::move(r).err();
+        return std::move(r).error();
       }
-      return tx->commit();
+      return tx.commit();
     });
   }
 
@@ -200,28 +195,27 @@ public:
         "find_token_user", [&]() -> result<std::optional<domain::user>> {
           // RFC 3339 UTC strings of one fixed format compare like the
           // instants they name.
-          auto r = db_.exec("find_token_user",
-                            "SELECT u.id, u.username FROM tokens t JOIN users "
-                            "u ON u.id = t.user_id WHERE t.token_hash = $1 "
-                            "AND t.expires_at > $2",
-                            params{}.add(token_hash).add(now));
-          if (!r)
-            return std::move(r).err();
-          if (r->count() == 0)
+          BOOST_OUTCOME_TRY(
+              auto r,
+              db_.exec("find_token_user",
+                       "SELECT u.id, u.username FROM tokens t JOIN users "
+                       "u ON u.id = t.user_id WHERE t.token_hash = $1 "
+                       "AND t.expires_at > $2",
+                       params{}.add(token_hash).add(now)));
+          if (r.count() == 0)
             return std::optional<domain::user>{};
           return std::optional<domain::user>{
-              domain::user{r->int64(0, 0), r->text(0, 1)}};
+              domain::user{r.int64(0, 0), r.text(0, 1)}};
         });
   }
 
   result<bool> delete_token(const std::string& token_hash) override {
     return guarded("delete_token", [&]() -> result<bool> {
-      auto r =
-          db_.exec("delete_token", "DELETE FROM tokens WHERE token_hash = $1",
-                   params{}.add(token_hash));
-      if (!r)
-        return std::move(r).err();
-      return r->affected() > 0;
+      BOOST_OUTCOME_TRY(auto r,
+                        db_.exec("delete_token",
+                                 "DELETE FROM tokens WHERE token_hash = $1",
+                                 params{}.add(token_hash)));
+      return r.affected() > 0;
     });
   }
 
@@ -239,27 +233,24 @@ public:
       const std::int64_t fetch = static_cast<std::int64_t>(limit) + 1;
       // Two statements rather than one with "$1 = 0 OR ...": each then walks
       // its own index (the key, or boards_creator) newest first and stops.
-      auto r = creator_id != 0
-                   ? db_.exec("list_boards",
-                              "SELECT " DOTS_BOARD_COLUMNS
-                              "WHERE b.creator_id = $1 AND b.id < $2 "
-                              "ORDER BY b.id DESC LIMIT $3",
-                              params{}.add(creator_id).add(below).add(fetch))
-                   : db_.exec("list_boards",
-                              "SELECT " DOTS_BOARD_COLUMNS "WHERE b.id < $1 "
-                              "ORDER BY b.id DESC LIMIT $2",
-                              params{}.add(below).add(fetch));
-      if (!r)
-        return std::move(r).err();
-      for (int i = 0; i < r->count(); ++i) {
+      BOOST_OUTCOME_TRY(
+          auto r, creator_id != 0
+                      ? db_.exec("list_boards",
+                                 "SELECT " DOTS_BOARD_COLUMNS
+                                 "WHERE b.creator_id = $1 AND b.id < $2 "
+                                 "ORDER BY b.id DESC LIMIT $3",
+                                 params{}.add(creator_id).add(below).add(fetch))
+                      : db_.exec("list_boards",
+                                 "SELECT " DOTS_BOARD_COLUMNS "WHERE b.id < $1 "
+                                 "ORDER BY b.id DESC LIMIT $2",
+                                 params{}.add(below).add(fetch)));
+      for (int i = 0; i < r.count(); ++i) {
         if (page.boards.size() == static_cast<std::size_t>(limit)) {
           page.next = page.boards.back().id;
           break;
         }
-        auto b = read_board(*r, i);
-        if (!b)
-          return std::move(b).err();
-        page.boards.push_back(std::move(b).value());
+        BOOST_OUTCOME_TRY(auto b, read_board(r, i));
+        page.boards.push_back(std::move(b));
       }
       return page;
     });
@@ -273,9 +264,8 @@ public:
                                              const domain::board_draft& draft,
                                              const std::string& now) override {
     return guarded("create_board", [&]() -> result<change<domain::board>> {
-      auto tx = transaction::begin(db_, transaction::mode::read_write);
-      if (!tx)
-        return std::move(tx).err();
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::read_write));
       auto ins = db_.exec("create_board",
                           "INSERT INTO boards (name, rows, cols, dots, "
                           "creator_id, created_at, updated_at) VALUES ($1, "
@@ -290,20 +280,18 @@ public:
       if (!ins) {
         if (db_.last_sqlstate() == pg::foreign_key_violation)
           return user_not_found(creator_id);
-        return std::move(ins).err();
+        return std::move(ins).error();
       }
       // Read back through the same query as get_board, so that the event and
       // the returned board are exactly what later reads will see.
-      auto b = load_board(ins->int64(0, 0), row_lock::none);
-      if (!b)
-        return std::move(b).err();
-      auto ev = append_event(
-          domain::board_event(domain::event_type::new_board, *b), &now);
-      if (!ev)
-        return std::move(ev).err();
-      if (auto r = tx->commit(); !r)
-        return std::move(r).err();
-      return change<domain::board>{std::move(b).value(), std::move(ev).value()};
+      BOOST_OUTCOME_TRY(auto b,
+                        load_board(ins.value().int64(0, 0), row_lock::none));
+      BOOST_OUTCOME_TRY(
+          auto ev,
+          append_event(domain::board_event(domain::event_type::new_board, b),
+                       &now));
+      BOOST_OUTCOME_TRY(tx.commit());
+      return change<domain::board>{std::move(b), std::move(ev)};
     });
   }
 
@@ -311,73 +299,58 @@ public:
                                              const domain::board_draft& draft,
                                              const std::string& now) override {
     return guarded("update_board", [&]() -> result<change<domain::board>> {
-      auto tx = transaction::begin(db_, transaction::mode::read_write);
-      if (!tx)
-        return std::move(tx).err();
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::read_write));
       // FOR UPDATE: the decision to drop paths is made on the board as it
       // stays until commit, and save_path (FOR SHARE) cannot slip a path
       // drawn on the old grid in between.
-      auto old = load_board(id, row_lock::update);
-      if (!old)
-        return std::move(old).err();
-      if (domain::update_drops_paths(*old, draft)) {
+      BOOST_OUTCOME_TRY(auto old, load_board(id, row_lock::update));
+      if (domain::update_drops_paths(old, draft)) {
         // Saved paths were drawn on the old grid and dots: they would break
         // the path rules (and `complete` would lie), so they go.
-        if (auto r = db_.exec("update_board: drop paths",
-                              "DELETE FROM paths WHERE board_id = $1",
-                              params{}.add(id));
-            !r)
-          return std::move(r).err();
+        BOOST_OUTCOME_TRY(db_.exec("update_board: drop paths",
+                                   "DELETE FROM paths WHERE board_id = $1",
+                                   params{}.add(id)));
       }
-      if (auto r = db_.exec("update_board",
-                            "UPDATE boards SET name = $1, rows = $2, "
-                            "cols = $3, dots = $4, updated_at = $5 "
-                            "WHERE id = $6",
-                            params{}
-                                .add(draft.name)
-                                .add(draft.rows)
-                                .add(draft.cols)
-                                .add(encode_dots(draft.dots))
-                                .add(now)
-                                .add(id));
-          !r)
-        return std::move(r).err();
-      auto b = load_board(id, row_lock::none);
-      if (!b)
-        return std::move(b).err();
-      auto ev = append_event(
-          domain::board_event(domain::event_type::board_updated, *b), &now);
-      if (!ev)
-        return std::move(ev).err();
-      if (auto r = tx->commit(); !r)
-        return std::move(r).err();
-      return change<domain::board>{std::move(b).value(), std::move(ev).value()};
+      BOOST_OUTCOME_TRY(db_.exec("update_board",
+                                 "UPDATE boards SET name = $1, rows = $2, "
+                                 "cols = $3, dots = $4, updated_at = $5 "
+                                 "WHERE id = $6",
+                                 params{}
+                                     .add(draft.name)
+                                     .add(draft.rows)
+                                     .add(draft.cols)
+                                     .add(encode_dots(draft.dots))
+                                     .add(now)
+                                     .add(id)));
+      BOOST_OUTCOME_TRY(auto b, load_board(id, row_lock::none));
+      BOOST_OUTCOME_TRY(
+          auto ev,
+          append_event(
+              domain::board_event(domain::event_type::board_updated, b), &now));
+      BOOST_OUTCOME_TRY(tx.commit());
+      return change<domain::board>{std::move(b), std::move(ev)};
     });
   }
 
   result<change<domain::board>> delete_board(std::int64_t id) override {
     return guarded("delete_board", [&]() -> result<change<domain::board>> {
-      auto tx = transaction::begin(db_, transaction::mode::read_write);
-      if (!tx)
-        return std::move(tx).err();
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::read_write));
       // The event describes the board as it was, so read (and lock) it
       // first: a concurrent update cannot change what it says.
-      auto b = load_board(id, row_lock::update);
-      if (!b)
-        return std::move(b).err();
+      BOOST_OUTCOME_TRY(auto b, load_board(id, row_lock::update));
       // Its paths go with it: ON DELETE CASCADE.
-      if (auto r = db_.exec("delete_board", "DELETE FROM boards WHERE id = $1",
-                            params{}.add(id));
-          !r)
-        return std::move(r).err();
+      BOOST_OUTCOME_TRY(db_.exec("delete_board",
+                                 "DELETE FROM boards WHERE id = $1",
+                                 params{}.add(id)));
       // The interface passes no `now` here: the server's clock stamps it.
-      auto ev = append_event(
-          domain::board_event(domain::event_type::board_deleted, *b), nullptr);
-      if (!ev)
-        return std::move(ev).err();
-      if (auto r = tx->commit(); !r)
-        return std::move(r).err();
-      return change<domain::board>{std::move(b).value(), std::move(ev).value()};
+      BOOST_OUTCOME_TRY(auto ev,
+                        append_event(domain::board_event(
+                                         domain::event_type::board_deleted, b),
+                                     nullptr));
+      BOOST_OUTCOME_TRY(tx.commit());
+      return change<domain::board>{std::move(b), std::move(ev)};
     });
   }
 
@@ -386,12 +359,10 @@ public:
   result<domain::path> get_path(std::int64_t board_id,
                                 std::int64_t user_id) override {
     return guarded("get_path", [&]() -> result<domain::path> {
-      auto p = load_path(board_id, user_id);
+      BOOST_OUTCOME_TRY(auto p, load_path(board_id, user_id));
       if (!p)
-        return std::move(p).err();
-      if (!*p)
         return path_not_found(board_id, user_id);
-      return std::move(**p);
+      return std::move(*p);
     });
   }
 
@@ -399,16 +370,13 @@ public:
                                const std::vector<domain::segment>& segs,
                                bool complete, const std::string& now) override {
     return guarded("save_path", [&]() -> result<saved_path> {
-      auto tx = transaction::begin(db_, transaction::mode::read_write);
-      if (!tx)
-        return std::move(tx).err();
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::read_write));
       // FOR SHARE keeps the board as read until commit: the event names it
       // as it is, and update_board's drop of stale paths waits for us (or
       // we for it) instead of racing. Saves of different users do not
       // block each other.
-      auto b = load_board(board_id, row_lock::share);
-      if (!b)
-        return std::move(b).err();
+      BOOST_OUTCOME_TRY(auto b, load_board(board_id, row_lock::share));
       // One statement decides insert or update under the UNIQUE key, so two
       // first saves of one user from two instances cannot both be "created".
       // xmax is 0 only on a freshly inserted row version; the conflict path
@@ -429,39 +397,34 @@ public:
       if (!up) {
         if (db_.last_sqlstate() == pg::foreign_key_violation)
           return user_not_found(user_id);
-        return std::move(up).err();
+        return std::move(up).error();
       }
-      const bool created = up->boolean(0, 0);
-      auto p = load_path(board_id, user_id);
-      if (!p)
-        return std::move(p).err();
-      if (!*p) // just written in this transaction: cannot be missing
+      const bool created = up.value().boolean(0, 0);
+      BOOST_OUTCOME_TRY(auto p, load_path(board_id, user_id));
+      if (!p) // just written in this transaction: cannot be missing
         return domain::internal_error("save_path: path vanished");
-      auto ev = append_event(
-          domain::path_event(created ? domain::event_type::new_path
-                                     : domain::event_type::path_updated,
-                             *b, **p),
-          &now);
-      if (!ev)
-        return std::move(ev).err();
-      if (auto r = tx->commit(); !r)
-        return std::move(r).err();
-      return saved_path{std::move(**p), created, std::move(ev).value()};
+      BOOST_OUTCOME_TRY(
+          auto ev, append_event(domain::path_event(
+                                    created ? domain::event_type::new_path
+                                            : domain::event_type::path_updated,
+                                    b, *p),
+                                &now));
+      BOOST_OUTCOME_TRY(tx.commit());
+      return saved_path{std::move(*p), created, std::move(ev)};
     });
   }
 
-  result<unit> delete_path(std::int64_t board_id,
+  result<void> delete_path(std::int64_t board_id,
                            std::int64_t user_id) override {
-    return guarded("delete_path", [&]() -> result<unit> {
-      auto r = db_.exec("delete_path",
-                        "DELETE FROM paths WHERE board_id = $1 AND "
-                        "user_id = $2",
-                        params{}.add(board_id).add(user_id));
-      if (!r)
-        return std::move(r).err();
-      if (r->affected() == 0)
+    return guarded("delete_path", [&]() -> result<void> {
+      BOOST_OUTCOME_TRY(auto r,
+                        db_.exec("delete_path",
+                                 "DELETE FROM paths WHERE board_id = $1 AND "
+                                 "user_id = $2",
+                                 params{}.add(board_id).add(user_id)));
+      if (r.affected() == 0)
         return path_not_found(board_id, user_id);
-      return unit{};
+      return domain::success();
     });
   }
 
@@ -473,94 +436,92 @@ public:
       // newest id agree even while other instances append. The counter row
       // always exists, so the LEFT JOIN yields at least one row, whose
       // event columns are NULL when no event passes.
-      auto r = db_.exec(
-          "events_after",
-          "SELECT c.last_id, (SELECT coalesce(min(id), 0) FROM events), "
-          "e.id, e.type, e.board_id, e.board_name, e.username, e.path_id, "
-          "e.complete FROM event_counter c LEFT JOIN LATERAL (SELECT * FROM "
-          "events WHERE id > $1 ORDER BY id LIMIT $2) e ON true ORDER BY e.id",
-          params{}.add(after_id).add(limit > 0 ? limit : 0));
-      if (!r)
-        return std::move(r).err();
+      BOOST_OUTCOME_TRY(
+          auto r,
+          db_.exec(
+              "events_after",
+              "SELECT c.last_id, (SELECT coalesce(min(id), 0) FROM events), "
+              "e.id, e.type, e.board_id, e.board_name, e.username, e.path_id, "
+              "e.complete FROM event_counter c LEFT JOIN LATERAL (SELECT * "
+              "FROM "
+              "events WHERE id > $1 ORDER BY id LIMIT $2) e ON true ORDER BY "
+              "e.id",
+              params{}.add(after_id).add(limit > 0 ? limit : 0)));
       event_slice slice;
-      if (r->count() == 0)
+      if (r.count() == 0)
         return domain::internal_error("events_after: event_counter is empty");
-      slice.latest_id = r->int64(0, 0);
-      slice.oldest_id = r->int64(0, 1);
-      for (int i = 0; i < r->count(); ++i) {
-        if (r->is_null(i, 2))
+      slice.latest_id = r.int64(0, 0);
+      slice.oldest_id = r.int64(0, 1);
+      for (int i = 0; i < r.count(); ++i) {
+        if (r.is_null(i, 2))
           continue;
         domain::event ev;
-        ev.id = r->int64(i, 2);
-        const auto name = r->text(i, 3);
+        ev.id = r.int64(i, 2);
+        const auto name = r.text(i, 3);
         auto type = domain::event_type_from_name(name);
         if (!type)
           return domain::internal_error("event " + std::to_string(ev.id) +
                                         ": unknown type \"" + name + "\"");
         ev.type = *type;
-        ev.board_id = r->int64(i, 4);
-        ev.board_name = r->text(i, 5);
-        ev.username = r->text(i, 6);
-        ev.path_id = r->int64(i, 7);
-        ev.complete = r->boolean(i, 8);
+        ev.board_id = r.int64(i, 4);
+        ev.board_name = r.text(i, 5);
+        ev.username = r.text(i, 6);
+        ev.path_id = r.int64(i, 7);
+        ev.complete = r.boolean(i, 8);
         slice.events.push_back(std::move(ev));
       }
       return slice;
     });
   }
 
-  result<unit> trim_events(std::int64_t keep) override {
-    return guarded("trim_events", [&]() -> result<unit> {
+  result<void> trim_events(std::int64_t keep) override {
+    return guarded("trim_events", [&]() -> result<void> {
       if (keep < 0)
         return domain::internal_error("trim_events: negative keep");
       // By id, not by counting rows: every instance computes the same
       // oldest id from the shared counter, and ids have no holes.
-      auto r = db_.exec("trim_events",
-                        "DELETE FROM events WHERE id <= (SELECT last_id FROM "
-                        "event_counter) - $1",
-                        params{}.add(keep));
-      if (!r)
-        return std::move(r).err();
-      return unit{};
+      BOOST_OUTCOME_TRY(
+          auto r,
+          db_.exec("trim_events",
+                   "DELETE FROM events WHERE id <= (SELECT last_id FROM "
+                   "event_counter) - $1",
+                   params{}.add(keep)));
+      return domain::success();
     });
   }
 
 private:
   result<domain::board> load_board(std::int64_t id, row_lock lock) {
-    auto r = lock == row_lock::update
-                 ? db_.exec("get_board",
-                            "SELECT " DOTS_BOARD_COLUMNS
-                            "WHERE b.id = $1 FOR UPDATE OF b",
-                            params{}.add(id))
-             : lock == row_lock::share
-                 ? db_.exec("get_board",
-                            "SELECT " DOTS_BOARD_COLUMNS
-                            "WHERE b.id = $1 FOR SHARE OF b",
-                            params{}.add(id))
-                 : db_.exec("get_board",
-                            "SELECT " DOTS_BOARD_COLUMNS "WHERE b.id = $1",
-                            params{}.add(id));
-    if (!r)
-      return std::move(r).err();
-    if (r->count() == 0)
+    BOOST_OUTCOME_TRY(auto r, lock == row_lock::update
+                                  ? db_.exec("get_board",
+                                             "SELECT " DOTS_BOARD_COLUMNS
+                                             "WHERE b.id = $1 FOR UPDATE OF b",
+                                             params{}.add(id))
+                              : lock == row_lock::share
+                                  ? db_.exec("get_board",
+                                             "SELECT " DOTS_BOARD_COLUMNS
+                                             "WHERE b.id = $1 FOR SHARE OF b",
+                                             params{}.add(id))
+                                  : db_.exec("get_board",
+                                             "SELECT " DOTS_BOARD_COLUMNS
+                                             "WHERE b.id = $1",
+                                             params{}.add(id)));
+    if (r.count() == 0)
       return board_not_found(id);
-    return read_board(*r, 0);
+    return read_board(r, 0);
   }
 
   result<std::optional<domain::path>> load_path(std::int64_t board_id,
                                                 std::int64_t user_id) {
-    auto r = db_.exec("get_path",
-                      "SELECT " DOTS_PATH_COLUMNS
-                      "WHERE p.board_id = $1 AND p.user_id = $2",
-                      params{}.add(board_id).add(user_id));
-    if (!r)
-      return std::move(r).err();
-    if (r->count() == 0)
+    BOOST_OUTCOME_TRY(auto r,
+                      db_.exec("get_path",
+                               "SELECT " DOTS_PATH_COLUMNS
+                               "WHERE p.board_id = $1 AND p.user_id = $2",
+                               params{}.add(board_id).add(user_id)));
+    if (r.count() == 0)
       return std::optional<domain::path>{};
-    auto p = read_path(*r, 0);
-    if (!p)
-      return std::move(p).err();
-    return std::optional<domain::path>{std::move(p).value()};
+    BOOST_OUTCOME_TRY(auto p, read_path(r, 0));
+    return std::optional<domain::path>{std::move(p)};
   }
 
   /// Appends an event inside the caller's transaction, after its change, and
@@ -595,21 +556,22 @@ private:
     else
       args.add_null();
     args.add(std::string_view(pg_event_channel));
-    auto r = db_.exec(
-        "append event",
-        "WITH next AS (UPDATE event_counter SET last_id = last_id + 1 "
-        "RETURNING last_id), added AS (INSERT INTO events (id, type, "
-        "board_id, board_name, username, path_id, complete, created_at) "
-        "SELECT last_id, $1::text, $2::bigint, $3::text, $4::text, "
-        "$5::bigint, $6::boolean, coalesce($7::text, to_char(now() AT TIME "
-        "ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) FROM next RETURNING "
-        "id) SELECT id, pg_notify($8::text, '') FROM added",
-        args);
-    if (!r)
-      return std::move(r).err();
-    if (r->count() != 1)
+    BOOST_OUTCOME_TRY(
+        auto r,
+        db_.exec(
+            "append event",
+            "WITH next AS (UPDATE event_counter SET last_id = last_id + 1 "
+            "RETURNING last_id), added AS (INSERT INTO events (id, type, "
+            "board_id, board_name, username, path_id, complete, created_at) "
+            "SELECT last_id, $1::text, $2::bigint, $3::text, $4::text, "
+            "$5::bigint, $6::boolean, coalesce($7::text, to_char(now() AT TIME "
+            "ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) FROM next "
+            "RETURNING "
+            "id) SELECT id, pg_notify($8::text, '') FROM added",
+            args));
+    if (r.count() != 1)
       return domain::internal_error("append event: event_counter is empty");
-    ev.id = r->int64(0, 0);
+    ev.id = r.int64(0, 0);
     return ev;
   }
 
@@ -624,13 +586,9 @@ private:
 result<std::unique_ptr<store>> open_pg_store(const std::string& uri,
                                              const connection_limits& limits) {
   return guarded("open", [&]() -> result<std::unique_ptr<store>> {
-    auto db = connection::open(uri, limits);
-    if (!db)
-      return std::move(db).err();
-    if (auto r = pg::migrate(*db); !r)
-      return std::move(r).err();
-    return std::unique_ptr<store>(
-        std::make_unique<pg_store>(std::move(db).value()));
+    BOOST_OUTCOME_TRY(auto db, connection::open(uri, limits));
+    BOOST_OUTCOME_TRY(pg::migrate(db));
+    return std::unique_ptr<store>(std::make_unique<pg_store>(std::move(db)));
   });
 }
 

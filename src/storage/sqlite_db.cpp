@@ -131,13 +131,13 @@ result<connection> connection::open(const std::string& file, int flags,
   return db;
 }
 
-result<unit> connection::exec(std::string_view script) {
+result<void> connection::exec(std::string_view script) {
   const std::string text(script); // sqlite3_exec wants a terminated string
   char* message = nullptr;
   const int rc =
       sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message);
   if (rc == SQLITE_OK)
-    return unit{};
+    return domain::success();
   std::string what = message ? message : sqlite3_errmsg(db_.get());
   sqlite3_free(message);
   what += " (code " + std::to_string(sqlite3_extended_errcode(db_.get())) + ")";
@@ -147,10 +147,9 @@ result<unit> connection::exec(std::string_view script) {
 result<lease> connection::prepared(sql text) {
   auto it = cache_.find(text.text());
   if (it == cache_.end()) {
-    auto st = statement::prepare(db_.get(), text.text(), true);
-    if (!st)
-      return std::move(st).err();
-    it = cache_.emplace(text.text(), std::move(st).value()).first;
+    BOOST_OUTCOME_TRY(auto st,
+                      statement::prepare(db_.get(), text.text(), true));
+    it = cache_.emplace(text.text(), std::move(st)).first;
   }
   return lease(it->second);
 }
@@ -170,12 +169,11 @@ std::string connection::error_message() const {
 // -- transaction --------------------------------------------------------------
 
 result<transaction> transaction::begin(connection& db, mode m) {
-  auto st = m == mode::immediate ? db.prepared("BEGIN IMMEDIATE")
-                                 : db.prepared("BEGIN");
-  if (!st)
-    return std::move(st).err();
-  if ((*st)->step() != SQLITE_DONE)
-    return failure("begin", (*st)->error_message());
+  BOOST_OUTCOME_TRY(auto st, m == mode::immediate
+                                 ? db.prepared("BEGIN IMMEDIATE")
+                                 : db.prepared("BEGIN"));
+  if (st->step() != SQLITE_DONE)
+    return failure("begin", st->error_message());
   return transaction(db);
 }
 
@@ -191,14 +189,12 @@ transaction::~transaction() {
   sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
-result<unit> transaction::commit() {
-  auto st = db_->prepared("COMMIT");
-  if (!st)
-    return std::move(st).err();
-  if ((*st)->step() != SQLITE_DONE)
-    return failure("commit", (*st)->error_message());
+result<void> transaction::commit() {
+  BOOST_OUTCOME_TRY(auto st, db_->prepared("COMMIT"));
+  if (st->step() != SQLITE_DONE)
+    return failure("commit", st->error_message());
   db_ = nullptr;
-  return unit{};
+  return domain::success();
 }
 
 } // namespace dots::storage::sqlite

@@ -18,7 +18,6 @@
 namespace dots::storage::sqlite {
 
 using domain::result;
-using domain::unit;
 
 /// SQL text known at compile time. The consteval constructor rejects any
 /// string built at run time, and the text lives in static storage, which is
@@ -110,7 +109,7 @@ public:
 
   /// Runs a script of constant statements (schema steps, pragmas) that
   /// take no parameters.
-  result<unit> exec(std::string_view script);
+  result<void> exec(std::string_view script);
 
   /// The cached statement for `text`, compiled on first use. The returned
   /// lease must end before the same text is leased again.
@@ -148,7 +147,7 @@ public:
   transaction& operator=(transaction&&) = delete;
   ~transaction();
 
-  result<unit> commit();
+  result<void> commit();
 
 private:
   explicit transaction(connection& db) noexcept

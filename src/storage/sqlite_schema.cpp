@@ -119,28 +119,24 @@ domain::error too_new(int found) {
   };
 }
 
-result<unit> apply(connection& db, const migration& step) {
+result<void> apply(connection& db, const migration& step) {
   // The write lock first, then the version: of two processes opening an old
   // file at once, the second sees the first one's work and skips the step.
-  auto tx = transaction::begin(db, transaction::mode::immediate);
-  if (!tx)
-    return std::move(tx).err();
-  auto current = schema_version(db);
-  if (!current)
-    return std::move(current).err();
-  if (*current > all_migrations.back().version)
-    return too_new(*current);
-  if (*current >= step.version)
-    return tx->commit();
+  BOOST_OUTCOME_TRY(auto tx,
+                    transaction::begin(db, transaction::mode::immediate));
+  BOOST_OUTCOME_TRY(auto current, schema_version(db));
+  if (current > all_migrations.back().version)
+    return too_new(current);
+  if (current >= step.version)
+    return tx.commit();
   if (auto r = db.exec(step.script); !r)
     return failure("migration to v" + std::to_string(step.version) + " (" +
                        std::string(step.name) + ")",
-                   r.err().message);
+                   r.error().message);
   // PRAGMA takes no bound parameters; the number is our own constant.
-  if (auto r = db.exec("PRAGMA user_version = " + std::to_string(step.version));
-      !r)
-    return std::move(r).err();
-  return tx->commit();
+  BOOST_OUTCOME_TRY(
+      db.exec("PRAGMA user_version = " + std::to_string(step.version)));
+  return tx.commit();
 }
 
 } // namespace
@@ -150,27 +146,23 @@ std::span<const migration> migrations() {
 }
 
 result<int> schema_version(connection& db) {
-  auto st = db.prepared("PRAGMA user_version");
-  if (!st)
-    return std::move(st).err();
-  if ((*st)->step() != SQLITE_ROW)
-    return failure("read schema version", (*st)->error_message());
-  return (*st)->column_int(0);
+  BOOST_OUTCOME_TRY(auto st, db.prepared("PRAGMA user_version"));
+  if (st->step() != SQLITE_ROW)
+    return failure("read schema version", st->error_message());
+  return st->column_int(0);
 }
 
-result<unit> migrate(connection& db) {
-  auto current = schema_version(db);
-  if (!current)
-    return std::move(current).err();
-  if (*current > all_migrations.back().version)
-    return too_new(*current);
+result<void> migrate(connection& db) {
+  BOOST_OUTCOME_TRY(auto current, schema_version(db));
+  if (current > all_migrations.back().version)
+    return too_new(current);
   for (const auto& step : all_migrations) {
-    if (step.version <= *current)
+    if (step.version <= current)
       continue;
     if (auto r = apply(db, step); !r)
       return r;
   }
-  return unit{};
+  return domain::success();
 }
 
 } // namespace sqlite

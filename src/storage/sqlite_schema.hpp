@@ -29,6 +29,6 @@ result<int> schema_version(connection& db);
 /// Applies the missing steps. Safe against a concurrent opener of the same
 /// file: each step re-reads the version under the write lock. Error code
 /// "schema_too_new" when the file is newer than this build.
-result<unit> migrate(connection& db);
+result<void> migrate(connection& db);
 
 } // namespace dots::storage::sqlite

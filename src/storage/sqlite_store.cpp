@@ -19,7 +19,6 @@ namespace {
 
 using domain::error;
 using domain::error_kind;
-using domain::unit;
 using sqlite::connection;
 using sqlite::transaction;
 
@@ -63,9 +62,9 @@ result<bool> next_row(sqlite::statement& st, std::string_view what) {
 }
 
 /// Steps a statement that yields no rows.
-result<unit> run(sqlite::statement& st, std::string_view what) {
+result<void> run(sqlite::statement& st, std::string_view what) {
   if (st.step() == SQLITE_DONE)
-    return unit{};
+    return domain::success();
   return sqlite::failure(what, st.error_message());
 }
 
@@ -129,22 +128,21 @@ public:
                                    const std::string& password_hash,
                                    const std::string& now) override {
     return guarded("create_user", [&]() -> result<domain::user> {
-      auto st = db_.prepared("INSERT INTO users (username, username_key, "
-                             "password_hash, created_at) VALUES (?, ?, ?, ?)");
-      if (!st)
-        return std::move(st).err();
-      (*st)
-          ->bind(1, username)
+      BOOST_OUTCOME_TRY(
+          auto st,
+          db_.prepared("INSERT INTO users (username, username_key, "
+                       "password_hash, created_at) VALUES (?, ?, ?, ?)"));
+      (st)->bind(1, username)
           .bind(2, domain::username_key(username))
           .bind(3, password_hash)
           .bind(4, now);
       // The UNIQUE index decides, not a prior SELECT: another connection
       // may register the same name between the two.
-      const int rc = (*st)->step();
+      const int rc = st->step();
       if (rc == SQLITE_CONSTRAINT_UNIQUE)
         return conflict_username(username);
       if (rc != SQLITE_DONE)
-        return sqlite::failure("create_user", (*st)->error_message());
+        return sqlite::failure("create_user", st->error_message());
       return domain::user{db_.last_insert_rowid(), username};
     });
   }
@@ -152,56 +150,49 @@ public:
   result<std::optional<account>>
   find_account(const std::string& username) override {
     return guarded("find_account", [&]() -> result<std::optional<account>> {
-      auto st = db_.prepared("SELECT id, username, password_hash FROM users "
-                             "WHERE username_key = ?");
-      if (!st)
-        return std::move(st).err();
-      (*st)->bind(1, domain::username_key(username));
-      auto row = next_row(**st, "find_account");
+      BOOST_OUTCOME_TRY(
+          auto st, db_.prepared("SELECT id, username, password_hash FROM users "
+                                "WHERE username_key = ?"));
+      st->bind(1, domain::username_key(username));
+      BOOST_OUTCOME_TRY(auto row, next_row(*st, "find_account"));
       if (!row)
-        return std::move(row).err();
-      if (!*row)
         return std::optional<account>{};
       return std::optional<account>{account{
-          domain::user{(*st)->column_int64(0), (*st)->column_text(1)},
-          (*st)->column_text(2),
+          domain::user{st->column_int64(0), st->column_text(1)},
+          st->column_text(2),
       }};
     });
   }
 
-  result<unit> create_token(std::int64_t user_id, const std::string& token_hash,
+  result<void> create_token(std::int64_t user_id, const std::string& token_hash,
                             const std::string& now,
                             const std::string& expires_at) override {
-    return guarded("create_token", [&]() -> result<unit> {
-      auto tx = transaction::begin(db_, transaction::mode::immediate);
-      if (!tx)
-        return std::move(tx).err();
+    return guarded("create_token", [&]() -> result<void> {
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::immediate));
       {
         // Expired tokens are never found again; dropping them at each login
         // keeps the table bounded without a separate sweeper.
-        auto st = db_.prepared("DELETE FROM tokens WHERE expires_at <= ?");
-        if (!st)
-          return std::move(st).err();
-        (*st)->bind(1, now);
-        if (auto r = run(**st, "create_token: purge expired"); !r)
+        BOOST_OUTCOME_TRY(
+            auto st, db_.prepared("DELETE FROM tokens WHERE expires_at <= ?"));
+        st->bind(1, now);
+        if (auto r = run(*st, "create_token: purge expired"); !r)
           return r;
       }
-      auto st = db_.prepared("INSERT INTO tokens (token_hash, user_id, "
-                             "created_at, expires_at) VALUES (?, ?, ?, ?)");
-      if (!st)
-        return std::move(st).err();
-      (*st)
-          ->bind(1, token_hash)
+      BOOST_OUTCOME_TRY(
+          auto st, db_.prepared("INSERT INTO tokens (token_hash, user_id, "
+                                "created_at, expires_at) VALUES (?, ?, ?, ?)"));
+      (st)->bind(1, token_hash)
           .bind(2, user_id)
           .bind(3, now)
           .bind(4, expires_at);
-      const int rc = (*st)->step();
+      const int rc = st->step();
       if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
         return domain::not_found("user " + std::to_string(user_id) +
                                  " not found");
       if (rc != SQLITE_DONE)
-        return sqlite::failure("create_token", (*st)->error_message());
-      return tx->commit();
+        return sqlite::failure("create_token", st->error_message());
+      return tx.commit();
     });
   }
 
@@ -212,31 +203,26 @@ public:
         "find_token_user", [&]() -> result<std::optional<domain::user>> {
           // RFC 3339 UTC strings of one fixed format compare
           // like the instants they name.
-          auto st =
+          BOOST_OUTCOME_TRY(
+              auto st,
               db_.prepared("SELECT u.id, u.username FROM tokens t JOIN users u "
                            "ON u.id = t.user_id WHERE t.token_hash = ? AND "
-                           "t.expires_at > ?");
-          if (!st)
-            return std::move(st).err();
-          (*st)->bind(1, token_hash).bind(2, now);
-          auto row = next_row(**st, "find_token_user");
+                           "t.expires_at > ?"));
+          st->bind(1, token_hash).bind(2, now);
+          BOOST_OUTCOME_TRY(auto row, next_row(*st, "find_token_user"));
           if (!row)
-            return std::move(row).err();
-          if (!*row)
             return std::optional<domain::user>{};
           return std::optional<domain::user>{
-              domain::user{(*st)->column_int64(0), (*st)->column_text(1)}};
+              domain::user{st->column_int64(0), st->column_text(1)}};
         });
   }
 
   result<bool> delete_token(const std::string& token_hash) override {
     return guarded("delete_token", [&]() -> result<bool> {
-      auto st = db_.prepared("DELETE FROM tokens WHERE token_hash = ?");
-      if (!st)
-        return std::move(st).err();
-      (*st)->bind(1, token_hash);
-      if (auto r = run(**st, "delete_token"); !r)
-        return std::move(r).err();
+      BOOST_OUTCOME_TRY(
+          auto st, db_.prepared("DELETE FROM tokens WHERE token_hash = ?"));
+      st->bind(1, token_hash);
+      BOOST_OUTCOME_TRY(run(*st, "delete_token"));
       return db_.changes() > 0;
     });
   }
@@ -255,32 +241,27 @@ public:
       const std::int64_t fetch = static_cast<std::int64_t>(limit) + 1;
       // Two statements rather than one with "? = 0 OR ...": each then walks
       // its own index (rowid, or boards_creator) newest first and stops.
-      auto st =
+      BOOST_OUTCOME_TRY(
+          auto st,
           creator_id != 0
               ? db_.prepared("SELECT " DOTS_BOARD_COLUMNS
                              "WHERE b.creator_id = ?1 AND b.id < ?2 "
                              "ORDER BY b.id DESC LIMIT ?3")
               : db_.prepared("SELECT " DOTS_BOARD_COLUMNS "WHERE b.id < ?2 "
-                             "ORDER BY b.id DESC LIMIT ?3");
-      if (!st)
-        return std::move(st).err();
+                             "ORDER BY b.id DESC LIMIT ?3"));
       if (creator_id != 0)
-        (*st)->bind(1, creator_id);
-      (*st)->bind(2, below).bind(3, fetch);
+        st->bind(1, creator_id);
+      st->bind(2, below).bind(3, fetch);
       for (;;) {
-        auto row = next_row(**st, "list_boards");
+        BOOST_OUTCOME_TRY(auto row, next_row(*st, "list_boards"));
         if (!row)
-          return std::move(row).err();
-        if (!*row)
           break;
         if (page.boards.size() == static_cast<std::size_t>(limit)) {
           page.next = page.boards.back().id;
           break;
         }
-        auto b = read_board(**st);
-        if (!b)
-          return std::move(b).err();
-        page.boards.push_back(std::move(b).value());
+        BOOST_OUTCOME_TRY(auto b, read_board(*st));
+        page.boards.push_back(std::move(b));
       }
       return page;
     });
@@ -294,44 +275,39 @@ public:
                                              const domain::board_draft& draft,
                                              const std::string& now) override {
     return guarded("create_board", [&]() -> result<change<domain::board>> {
-      auto tx = transaction::begin(db_, transaction::mode::immediate);
-      if (!tx)
-        return std::move(tx).err();
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::immediate));
       std::int64_t id = 0;
       {
-        auto st = db_.prepared(
-            "INSERT INTO boards (name, rows, cols, dots, creator_id, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-        if (!st)
-          return std::move(st).err();
-        (*st)
-            ->bind(1, draft.name)
+        BOOST_OUTCOME_TRY(
+            auto st,
+            db_.prepared(
+                "INSERT INTO boards (name, rows, cols, dots, creator_id, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+        (st)->bind(1, draft.name)
             .bind(2, draft.rows)
             .bind(3, draft.cols)
             .bind(4, encode_dots(draft.dots))
             .bind(5, creator_id)
             .bind(6, now)
             .bind(7, now);
-        const int rc = (*st)->step();
+        const int rc = st->step();
         if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
           return domain::not_found("user " + std::to_string(creator_id) +
                                    " not found");
         if (rc != SQLITE_DONE)
-          return sqlite::failure("create_board", (*st)->error_message());
+          return sqlite::failure("create_board", st->error_message());
         id = db_.last_insert_rowid();
       }
       // Read back through the same query as get_board, so that the event and
       // the returned board are exactly what later reads will see.
-      auto b = load_board(id);
-      if (!b)
-        return std::move(b).err();
-      auto ev = append_event(
-          domain::board_event(domain::event_type::new_board, *b), &now);
-      if (!ev)
-        return std::move(ev).err();
-      if (auto r = tx->commit(); !r)
-        return std::move(r).err();
-      return change<domain::board>{std::move(b).value(), std::move(ev).value()};
+      BOOST_OUTCOME_TRY(auto b, load_board(id));
+      BOOST_OUTCOME_TRY(
+          auto ev,
+          append_event(domain::board_event(domain::event_type::new_board, b),
+                       &now));
+      BOOST_OUTCOME_TRY(tx.commit());
+      return change<domain::board>{std::move(b), std::move(ev)};
     });
   }
 
@@ -339,77 +315,60 @@ public:
                                              const domain::board_draft& draft,
                                              const std::string& now) override {
     return guarded("update_board", [&]() -> result<change<domain::board>> {
-      auto tx = transaction::begin(db_, transaction::mode::immediate);
-      if (!tx)
-        return std::move(tx).err();
-      auto old = load_board(id);
-      if (!old)
-        return std::move(old).err();
-      if (domain::update_drops_paths(*old, draft)) {
-        auto st = db_.prepared("DELETE FROM paths WHERE board_id = ?");
-        if (!st)
-          return std::move(st).err();
-        (*st)->bind(1, id);
-        if (auto r = run(**st, "update_board"); !r)
-          return std::move(r).err();
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::immediate));
+      BOOST_OUTCOME_TRY(auto old, load_board(id));
+      if (domain::update_drops_paths(old, draft)) {
+        BOOST_OUTCOME_TRY(auto st,
+                          db_.prepared("DELETE FROM paths WHERE board_id = ?"));
+        st->bind(1, id);
+        BOOST_OUTCOME_TRY(run(*st, "update_board"));
       }
       {
-        auto st = db_.prepared("UPDATE boards SET name = ?, rows = ?, "
-                               "cols = ?, dots = ?, updated_at = ? "
-                               "WHERE id = ?");
-        if (!st)
-          return std::move(st).err();
-        (*st)
-            ->bind(1, draft.name)
+        BOOST_OUTCOME_TRY(auto st,
+                          db_.prepared("UPDATE boards SET name = ?, rows = ?, "
+                                       "cols = ?, dots = ?, updated_at = ? "
+                                       "WHERE id = ?"));
+        (st)->bind(1, draft.name)
             .bind(2, draft.rows)
             .bind(3, draft.cols)
             .bind(4, encode_dots(draft.dots))
             .bind(5, now)
             .bind(6, id);
-        if (auto r = run(**st, "update_board"); !r)
-          return std::move(r).err();
+        BOOST_OUTCOME_TRY(run(*st, "update_board"));
         if (db_.changes() == 0)
           return board_not_found(id);
       }
-      auto b = load_board(id);
-      if (!b)
-        return std::move(b).err();
-      auto ev = append_event(
-          domain::board_event(domain::event_type::board_updated, *b), &now);
-      if (!ev)
-        return std::move(ev).err();
-      if (auto r = tx->commit(); !r)
-        return std::move(r).err();
-      return change<domain::board>{std::move(b).value(), std::move(ev).value()};
+      BOOST_OUTCOME_TRY(auto b, load_board(id));
+      BOOST_OUTCOME_TRY(
+          auto ev,
+          append_event(
+              domain::board_event(domain::event_type::board_updated, b), &now));
+      BOOST_OUTCOME_TRY(tx.commit());
+      return change<domain::board>{std::move(b), std::move(ev)};
     });
   }
 
   result<change<domain::board>> delete_board(std::int64_t id) override {
     return guarded("delete_board", [&]() -> result<change<domain::board>> {
-      auto tx = transaction::begin(db_, transaction::mode::immediate);
-      if (!tx)
-        return std::move(tx).err();
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::immediate));
       // The event describes the board as it was, so read it first.
-      auto b = load_board(id);
-      if (!b)
-        return std::move(b).err();
+      BOOST_OUTCOME_TRY(auto b, load_board(id));
       {
         // Its paths go with it: ON DELETE CASCADE (foreign_keys is on).
-        auto st = db_.prepared("DELETE FROM boards WHERE id = ?");
-        if (!st)
-          return std::move(st).err();
-        (*st)->bind(1, id);
-        if (auto r = run(**st, "delete_board"); !r)
-          return std::move(r).err();
+        BOOST_OUTCOME_TRY(auto st,
+                          db_.prepared("DELETE FROM boards WHERE id = ?"));
+        st->bind(1, id);
+        BOOST_OUTCOME_TRY(run(*st, "delete_board"));
       }
       // The interface passes no `now` here: the log's own clock stamps it.
-      auto ev = append_event(
-          domain::board_event(domain::event_type::board_deleted, *b), nullptr);
-      if (!ev)
-        return std::move(ev).err();
-      if (auto r = tx->commit(); !r)
-        return std::move(r).err();
-      return change<domain::board>{std::move(b).value(), std::move(ev).value()};
+      BOOST_OUTCOME_TRY(auto ev,
+                        append_event(domain::board_event(
+                                         domain::event_type::board_deleted, b),
+                                     nullptr));
+      BOOST_OUTCOME_TRY(tx.commit());
+      return change<domain::board>{std::move(b), std::move(ev)};
     });
   }
 
@@ -418,12 +377,10 @@ public:
   result<domain::path> get_path(std::int64_t board_id,
                                 std::int64_t user_id) override {
     return guarded("get_path", [&]() -> result<domain::path> {
-      auto p = load_path(board_id, user_id);
+      BOOST_OUTCOME_TRY(auto p, load_path(board_id, user_id));
       if (!p)
-        return std::move(p).err();
-      if (!*p)
         return path_not_found(board_id, user_id);
-      return std::move(**p);
+      return std::move(*p);
     });
   }
 
@@ -433,80 +390,67 @@ public:
     return guarded("save_path", [&]() -> result<saved_path> {
       // Immediate: the existence check and the write below must see the same
       // state, or two saves of one user could both take the insert branch.
-      auto tx = transaction::begin(db_, transaction::mode::immediate);
-      if (!tx)
-        return std::move(tx).err();
-      auto b = load_board(board_id);
-      if (!b)
-        return std::move(b).err();
-      auto existing = path_id(board_id, user_id);
-      if (!existing)
-        return std::move(existing).err();
-      const bool created = *existing == 0;
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::immediate));
+      BOOST_OUTCOME_TRY(auto b, load_board(board_id));
+      BOOST_OUTCOME_TRY(auto existing, path_id(board_id, user_id));
+      const bool created = existing == 0;
       const std::string encoded = encode_segments(segs);
       if (created) {
-        auto st = db_.prepared(
-            "INSERT INTO paths (board_id, user_id, segments, complete, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
-        if (!st)
-          return std::move(st).err();
-        (*st)
-            ->bind(1, board_id)
+        BOOST_OUTCOME_TRY(
+            auto st,
+            db_.prepared(
+                "INSERT INTO paths (board_id, user_id, segments, complete, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"));
+        (st)->bind(1, board_id)
             .bind(2, user_id)
             .bind(3, encoded)
             .bind(4, complete ? 1 : 0)
             .bind(5, now)
             .bind(6, now);
-        const int rc = (*st)->step();
+        const int rc = st->step();
         if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
           return domain::not_found("user " + std::to_string(user_id) +
                                    " not found");
         if (rc != SQLITE_DONE)
-          return sqlite::failure("save_path", (*st)->error_message());
+          return sqlite::failure("save_path", st->error_message());
       } else {
-        auto st = db_.prepared("UPDATE paths SET segments = ?, complete = ?, "
-                               "updated_at = ? WHERE id = ?");
-        if (!st)
-          return std::move(st).err();
-        (*st)
-            ->bind(1, encoded)
+        BOOST_OUTCOME_TRY(
+            auto st,
+            db_.prepared("UPDATE paths SET segments = ?, complete = ?, "
+                         "updated_at = ? WHERE id = ?"));
+        (st)->bind(1, encoded)
             .bind(2, complete ? 1 : 0)
             .bind(3, now)
-            .bind(4, *existing);
-        if (auto r = run(**st, "save_path"); !r)
-          return std::move(r).err();
+            .bind(4, existing);
+        BOOST_OUTCOME_TRY(run(*st, "save_path"));
       }
-      auto p = load_path(board_id, user_id);
-      if (!p)
-        return std::move(p).err();
-      if (!*p) // just written in this transaction: cannot be missing
+      BOOST_OUTCOME_TRY(auto p, load_path(board_id, user_id));
+      if (!p) // just written in this transaction: cannot be missing
         return domain::internal_error("save_path: path vanished");
-      auto ev = append_event(
-          domain::path_event(created ? domain::event_type::new_path
-                                     : domain::event_type::path_updated,
-                             *b, **p),
-          &now);
-      if (!ev)
-        return std::move(ev).err();
-      if (auto r = tx->commit(); !r)
-        return std::move(r).err();
-      return saved_path{std::move(**p), created, std::move(ev).value()};
+      BOOST_OUTCOME_TRY(
+          auto ev, append_event(domain::path_event(
+                                    created ? domain::event_type::new_path
+                                            : domain::event_type::path_updated,
+                                    b, *p),
+                                &now));
+      BOOST_OUTCOME_TRY(tx.commit());
+      return saved_path{std::move(*p), created, std::move(ev)};
     });
   }
 
-  result<unit> delete_path(std::int64_t board_id,
+  result<void> delete_path(std::int64_t board_id,
                            std::int64_t user_id) override {
-    return guarded("delete_path", [&]() -> result<unit> {
-      auto st =
-          db_.prepared("DELETE FROM paths WHERE board_id = ? AND user_id = ?");
-      if (!st)
-        return std::move(st).err();
-      (*st)->bind(1, board_id).bind(2, user_id);
-      if (auto r = run(**st, "delete_path"); !r)
+    return guarded("delete_path", [&]() -> result<void> {
+      BOOST_OUTCOME_TRY(
+          auto st,
+          db_.prepared("DELETE FROM paths WHERE board_id = ? AND user_id = ?"));
+      st->bind(1, board_id).bind(2, user_id);
+      if (auto r = run(*st, "delete_path"); !r)
         return r;
       if (db_.changes() == 0)
         return path_not_found(board_id, user_id);
-      return unit{};
+      return domain::success();
     });
   }
 
@@ -516,80 +460,69 @@ public:
     return guarded("events_after", [&]() -> result<event_slice> {
       // One read transaction: the rows, the oldest and the newest id come
       // from the same snapshot even while other connections append.
-      auto tx = transaction::begin(db_, transaction::mode::deferred);
-      if (!tx)
-        return std::move(tx).err();
+      BOOST_OUTCOME_TRY(auto tx,
+                        transaction::begin(db_, transaction::mode::deferred));
       event_slice slice;
       if (limit > 0) {
-        auto st = db_.prepared(
-            "SELECT id, type, board_id, board_name, username, path_id, "
-            "complete FROM events WHERE id > ? ORDER BY id LIMIT ?");
-        if (!st)
-          return std::move(st).err();
-        (*st)->bind(1, after_id).bind(2, limit);
+        BOOST_OUTCOME_TRY(
+            auto st,
+            db_.prepared(
+                "SELECT id, type, board_id, board_name, username, path_id, "
+                "complete FROM events WHERE id > ? ORDER BY id LIMIT ?"));
+        st->bind(1, after_id).bind(2, limit);
         for (;;) {
-          auto row = next_row(**st, "events_after");
+          BOOST_OUTCOME_TRY(auto row, next_row(*st, "events_after"));
           if (!row)
-            return std::move(row).err();
-          if (!*row)
             break;
           domain::event ev;
-          ev.id = (*st)->column_int64(0);
-          const auto name = (*st)->column_text(1);
+          ev.id = st->column_int64(0);
+          const auto name = st->column_text(1);
           auto type = domain::event_type_from_name(name);
           if (!type)
             return domain::internal_error("event " + std::to_string(ev.id) +
                                           ": unknown type \"" + name + "\"");
           ev.type = *type;
-          ev.board_id = (*st)->column_int64(2);
-          ev.board_name = (*st)->column_text(3);
-          ev.username = (*st)->column_text(4);
-          ev.path_id = (*st)->column_int64(5);
-          ev.complete = (*st)->column_int(6) != 0;
+          ev.board_id = st->column_int64(2);
+          ev.board_name = st->column_text(3);
+          ev.username = st->column_text(4);
+          ev.path_id = st->column_int64(5);
+          ev.complete = st->column_int(6) != 0;
           slice.events.push_back(std::move(ev));
         }
       }
       {
-        auto st = db_.prepared("SELECT min(id) FROM events");
-        if (!st)
-          return std::move(st).err();
-        auto row = next_row(**st, "events_after: oldest");
-        if (!row)
-          return std::move(row).err();
-        slice.oldest_id =
-            *row && !(*st)->is_null(0) ? (*st)->column_int64(0) : 0;
+        BOOST_OUTCOME_TRY(auto st, db_.prepared("SELECT min(id) FROM events"));
+        BOOST_OUTCOME_TRY(auto row, next_row(*st, "events_after: oldest"));
+        slice.oldest_id = row && !st->is_null(0) ? st->column_int64(0) : 0;
       }
       {
         // sqlite_sequence keeps the newest id ever assigned, so trimming
         // the whole log does not make ids look reusable.
-        auto st = db_.prepared(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'events'");
-        if (!st)
-          return std::move(st).err();
-        auto row = next_row(**st, "events_after: latest");
-        if (!row)
-          return std::move(row).err();
-        slice.latest_id = *row ? (*st)->column_int64(0) : 0;
+        BOOST_OUTCOME_TRY(
+            auto st,
+            db_.prepared(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'events'"));
+        BOOST_OUTCOME_TRY(auto row, next_row(*st, "events_after: latest"));
+        slice.latest_id = row ? st->column_int64(0) : 0;
       }
-      if (auto r = tx->commit(); !r)
-        return std::move(r).err();
+      BOOST_OUTCOME_TRY(tx.commit());
       return slice;
     });
   }
 
-  result<unit> trim_events(std::int64_t keep) override {
-    return guarded("trim_events", [&]() -> result<unit> {
+  result<void> trim_events(std::int64_t keep) override {
+    return guarded("trim_events", [&]() -> result<void> {
       if (keep < 0)
         return domain::internal_error("trim_events: negative keep");
       // By id, not by row count, so that the window is the same whoever
       // trims; sqlite_sequence holds the newest id ever assigned.
-      auto st = db_.prepared(
-          "DELETE FROM events WHERE id <= (SELECT seq FROM sqlite_sequence "
-          "WHERE name = 'events') - ?");
-      if (!st)
-        return std::move(st).err();
-      (*st)->bind(1, keep);
-      return run(**st, "trim_events");
+      BOOST_OUTCOME_TRY(
+          auto st,
+          db_.prepared(
+              "DELETE FROM events WHERE id <= (SELECT seq FROM sqlite_sequence "
+              "WHERE name = 'events') - ?"));
+      st->bind(1, keep);
+      return run(*st, "trim_events");
     });
   }
 
@@ -600,71 +533,60 @@ private:
   }
 
   result<domain::board> load_board(std::int64_t id) {
-    auto st = db_.prepared("SELECT " DOTS_BOARD_COLUMNS "WHERE b.id = ?");
-    if (!st)
-      return std::move(st).err();
-    (*st)->bind(1, id);
-    auto row = next_row(**st, "get_board");
+    BOOST_OUTCOME_TRY(
+        auto st, db_.prepared("SELECT " DOTS_BOARD_COLUMNS "WHERE b.id = ?"));
+    st->bind(1, id);
+    BOOST_OUTCOME_TRY(auto row, next_row(*st, "get_board"));
     if (!row)
-      return std::move(row).err();
-    if (!*row)
       return board_not_found(id);
-    return read_board(**st);
+    return read_board(*st);
   }
 
   result<std::optional<domain::path>> load_path(std::int64_t board_id,
                                                 std::int64_t user_id) {
-    auto st = db_.prepared("SELECT " DOTS_PATH_COLUMNS
-                           "WHERE p.board_id = ? AND p.user_id = ?");
-    if (!st)
-      return std::move(st).err();
-    (*st)->bind(1, board_id).bind(2, user_id);
-    auto row = next_row(**st, "get_path");
+    BOOST_OUTCOME_TRY(auto st,
+                      db_.prepared("SELECT " DOTS_PATH_COLUMNS
+                                   "WHERE p.board_id = ? AND p.user_id = ?"));
+    st->bind(1, board_id).bind(2, user_id);
+    BOOST_OUTCOME_TRY(auto row, next_row(*st, "get_path"));
     if (!row)
-      return std::move(row).err();
-    if (!*row)
       return std::optional<domain::path>{};
-    auto p = read_path(**st);
-    if (!p)
-      return std::move(p).err();
-    return std::optional<domain::path>{std::move(p).value()};
+    BOOST_OUTCOME_TRY(auto p, read_path(*st));
+    return std::optional<domain::path>{std::move(p)};
   }
 
   /// The id of a user's path on a board; 0 when none.
   result<std::int64_t> path_id(std::int64_t board_id, std::int64_t user_id) {
-    auto st =
-        db_.prepared("SELECT id FROM paths WHERE board_id = ? AND user_id = ?");
-    if (!st)
-      return std::move(st).err();
-    (*st)->bind(1, board_id).bind(2, user_id);
-    auto row = next_row(**st, "save_path: lookup");
-    if (!row)
-      return std::move(row).err();
-    return *row ? (*st)->column_int64(0) : std::int64_t{0};
+    BOOST_OUTCOME_TRY(
+        auto st,
+        db_.prepared(
+            "SELECT id FROM paths WHERE board_id = ? AND user_id = ?"));
+    st->bind(1, board_id).bind(2, user_id);
+    BOOST_OUTCOME_TRY(auto row, next_row(*st, "save_path: lookup"));
+    return row ? st->column_int64(0) : std::int64_t{0};
   }
 
   /// Appends an event inside the caller's transaction and returns it with
   /// its id. `now` null: stamped by SQLite's clock.
   result<domain::event> append_event(domain::event ev, const std::string* now) {
-    auto st = db_.prepared(
-        "INSERT INTO events (type, board_id, board_name, username, path_id, "
-        "complete, created_at) VALUES (?, ?, ?, ?, ?, ?, coalesce(?, "
-        "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))");
-    if (!st)
-      return std::move(st).err();
-    (*st)
-        ->bind(1, domain::event_name(ev.type))
+    BOOST_OUTCOME_TRY(
+        auto st,
+        db_.prepared(
+            "INSERT INTO events (type, board_id, board_name, username, "
+            "path_id, "
+            "complete, created_at) VALUES (?, ?, ?, ?, ?, ?, coalesce(?, "
+            "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))"));
+    (st)->bind(1, domain::event_name(ev.type))
         .bind(2, ev.board_id)
         .bind(3, ev.board_name)
         .bind(4, ev.username)
         .bind(5, ev.path_id)
         .bind(6, ev.complete ? 1 : 0);
     if (now)
-      (*st)->bind(7, *now);
+      st->bind(7, *now);
     else
-      (*st)->bind_null(7);
-    if (auto r = run(**st, "append event"); !r)
-      return std::move(r).err();
+      st->bind_null(7);
+    BOOST_OUTCOME_TRY(run(*st, "append event"));
     ev.id = db_.last_insert_rowid();
     return ev;
   }
@@ -676,7 +598,7 @@ private:
 #undef DOTS_PATH_COLUMNS
 
 /// Switches the file to WAL (a no-op once it is: the mode is persistent).
-result<unit> enable_wal(connection& db) {
+result<void> enable_wal(connection& db) {
   // Switching from the rollback journal needs an exclusive lock, and SQLite
   // answers SQLITE_BUSY at once, without the busy handler, when two
   // connections that both hold a shared lock want it: exactly what happens
@@ -705,25 +627,23 @@ open_sqlite_store(const std::filesystem::path& file) {
         return sqlite::failure("create folder " + file.parent_path().string(),
                                ec.message());
     }
-    auto db = connection::open(file.string(),
-                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                   SQLITE_OPEN_NOMUTEX,
-                               busy_timeout_ms);
-    if (!db)
-      return std::move(db).err();
+    BOOST_OUTCOME_TRY(auto db, connection::open(file.string(),
+                                                SQLITE_OPEN_READWRITE |
+                                                    SQLITE_OPEN_CREATE |
+                                                    SQLITE_OPEN_NOMUTEX,
+                                                busy_timeout_ms));
     // WAL lets the other connections read while one writes; NORMAL is
     // durable across process crashes in WAL mode, and foreign keys are off
     // by default in SQLite and must be asked for on every connection.
-    if (auto r = enable_wal(*db); !r)
-      return r.err();
-    if (auto r = db->exec("PRAGMA synchronous = NORMAL;"
-                          "PRAGMA foreign_keys = ON;");
+    if (auto r = enable_wal(db); !r)
+      return r.error();
+    if (auto r = db.exec("PRAGMA synchronous = NORMAL;"
+                         "PRAGMA foreign_keys = ON;");
         !r)
-      return std::move(r).err();
-    if (auto r = sqlite::migrate(*db); !r)
-      return std::move(r).err();
+      return std::move(r).error();
+    BOOST_OUTCOME_TRY(sqlite::migrate(db));
     return std::unique_ptr<store>(
-        std::make_unique<sqlite_store>(std::move(db).value()));
+        std::make_unique<sqlite_store>(std::move(db)));
   });
 }
 

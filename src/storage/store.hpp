@@ -75,10 +75,10 @@ public:
   find_account(const std::string& username) = 0;
 
   /// Stores a session token by its hash, valid until `expires_at`.
-  virtual result<domain::unit> create_token(std::int64_t user_id,
-                                            const std::string& token_hash,
-                                            const std::string& now,
-                                            const std::string& expires_at) = 0;
+  virtual result<void> create_token(std::int64_t user_id,
+                                    const std::string& token_hash,
+                                    const std::string& now,
+                                    const std::string& expires_at) = 0;
 
   /// The user a token hash belongs to, if it has not expired at `now`.
   virtual result<std::optional<domain::user>>
@@ -129,8 +129,8 @@ public:
 
   /// Deletes a user's path; `not_found` when none. The contract has no event
   /// for it: a path is private to its user.
-  virtual result<domain::unit> delete_path(std::int64_t board_id,
-                                           std::int64_t user_id) = 0;
+  virtual result<void> delete_path(std::int64_t board_id,
+                                   std::int64_t user_id) = 0;
 
   // -- event log --------------------------------------------------------------
 
@@ -142,7 +142,7 @@ public:
   /// Deletes the events with ids at or below `latest_id - keep`: the window
   /// is defined by ids, so every instance sharing the log trims to the same
   /// oldest id whoever runs it (ids have no holes, so at most `keep` remain).
-  virtual result<domain::unit> trim_events(std::int64_t keep) = 0;
+  virtual result<void> trim_events(std::int64_t keep) = 0;
 };
 
 } // namespace dots::storage

@@ -44,85 +44,85 @@ protected:
 
 TEST_F(AccountsActor, RegisterLoginAuthenticateLogout) {
   auto reg = register_as("graczY", "password-1");
-  ASSERT_TRUE(reg && *reg) << (reg ? reg->err().message : "no reply");
-  EXPECT_GT((*reg)->id, 0);
-  EXPECT_EQ((*reg)->username, "graczY");
+  ASSERT_TRUE(reg && *reg) << (reg ? reg->error().message : "no reply");
+  EXPECT_GT((*reg).value().id, 0);
+  EXPECT_EQ((*reg).value().username, "graczY");
 
   auto in = login_as("graczY", "password-1");
-  ASSERT_TRUE(in && *in) << (in ? in->err().message : "no reply");
-  const auto token = (*in)->token;
+  ASSERT_TRUE(in && *in) << (in ? in->error().message : "no reply");
+  const auto token = (*in).value().token;
   EXPECT_EQ(token.size(), 43u);
-  EXPECT_EQ((*in)->user, **reg);
+  EXPECT_EQ((*in).value().user, reg->value());
 
   auto me = who_is(token);
-  ASSERT_TRUE(me && *me) << (me ? me->err().message : "no reply");
-  EXPECT_EQ(**me, **reg);
+  ASSERT_TRUE(me && *me) << (me ? me->error().message : "no reply");
+  EXPECT_EQ(me->value(), reg->value());
 
-  auto out = call<domain::result<domain::unit>>(accounts_, logout{token});
+  auto out = call<domain::result<void>>(accounts_, logout{token});
   ASSERT_TRUE(out && *out);
 
   auto after = who_is(token);
   ASSERT_TRUE(after);
   ASSERT_FALSE(*after);
-  EXPECT_EQ(after->err().kind, error_kind::unauthenticated);
-  EXPECT_EQ(after->err().code, "invalid_token");
+  EXPECT_EQ(after->error().kind, error_kind::unauthenticated);
+  EXPECT_EQ(after->error().code, "invalid_token");
 }
 
 TEST_F(AccountsActor, LoginIsCaseInsensitiveOnTheUsername) {
   auto reg = register_as("Alice", "password-1");
   ASSERT_TRUE(reg && *reg);
   auto in = login_as("aLICE", "password-1");
-  ASSERT_TRUE(in && *in) << (in ? in->err().message : "no reply");
-  EXPECT_EQ((*in)->user.username, "Alice");
+  ASSERT_TRUE(in && *in) << (in ? in->error().message : "no reply");
+  EXPECT_EQ((*in).value().user.username, "Alice");
 }
 
 TEST_F(AccountsActor, UsernameTakenIsAConflict) {
-  ASSERT_TRUE(register_as("alice", "password-1")->ok());
+  ASSERT_TRUE(register_as("alice", "password-1")->has_value());
   auto again = register_as("ALICE", "password-2");
   ASSERT_TRUE(again);
   ASSERT_FALSE(*again);
-  EXPECT_EQ(again->err().kind, error_kind::conflict);
+  EXPECT_EQ(again->error().kind, error_kind::conflict);
 }
 
 TEST_F(AccountsActor, EachLoginIsItsOwnSession) {
-  ASSERT_TRUE(register_as("alice", "password-1")->ok());
+  ASSERT_TRUE(register_as("alice", "password-1")->has_value());
   auto a = login_as("alice", "password-1");
   auto b = login_as("alice", "password-1");
   ASSERT_TRUE(a && *a && b && *b);
-  EXPECT_NE((*a)->token, (*b)->token);
+  EXPECT_NE((*a).value().token, (*b).value().token);
   ASSERT_TRUE(
-      call<domain::result<domain::unit>>(accounts_, logout{(*a)->token}));
-  EXPECT_FALSE(*who_is((*a)->token));
-  EXPECT_TRUE(*who_is((*b)->token));
+      call<domain::result<void>>(accounts_, logout{(*a).value().token}));
+  EXPECT_FALSE(*who_is((*a).value().token));
+  EXPECT_TRUE(*who_is((*b).value().token));
 }
 
 TEST_F(AccountsActor, WrongPasswordAndUnknownUserLookTheSame) {
-  ASSERT_TRUE(register_as("alice", "password-1")->ok());
+  ASSERT_TRUE(register_as("alice", "password-1")->has_value());
   auto wrong = login_as("alice", "password-2");
   auto unknown = login_as("nobody", "password-1");
   ASSERT_TRUE(wrong && unknown);
   ASSERT_FALSE(*wrong);
   ASSERT_FALSE(*unknown);
-  EXPECT_EQ(wrong->err().kind, error_kind::unauthenticated);
-  EXPECT_EQ(wrong->err().code, "invalid_credentials");
-  EXPECT_EQ(unknown->err(), wrong->err());
+  EXPECT_EQ(wrong->error().kind, error_kind::unauthenticated);
+  EXPECT_EQ(wrong->error().code, "invalid_credentials");
+  EXPECT_EQ(unknown->error(), wrong->error());
 }
 
 TEST_F(AccountsActor, TokensAreStoredOnlyHashed) {
-  ASSERT_TRUE(register_as("alice", "password-1")->ok());
+  ASSERT_TRUE(register_as("alice", "password-1")->has_value());
   auto in = login_as("alice", "password-1");
   ASSERT_TRUE(in && *in);
   auto db = open_store();
   ASSERT_TRUE(db);
   const std::string far_past = "2000-01-01T00:00:00Z";
-  auto by_digest =
-      db->find_token_user(security::token_digest((*in)->token), far_past);
+  auto by_digest = db->find_token_user(
+      security::token_digest((*in).value().token), far_past);
   ASSERT_TRUE(by_digest);
-  ASSERT_TRUE(*by_digest);
-  EXPECT_EQ((*by_digest)->username, "alice");
-  auto by_token = db->find_token_user((*in)->token, far_past);
+  ASSERT_TRUE(by_digest.value());
+  EXPECT_EQ((by_digest.value())->username, "alice");
+  auto by_token = db->find_token_user((*in).value().token, far_past);
   ASSERT_TRUE(by_token);
-  EXPECT_FALSE(*by_token);
+  EXPECT_FALSE(by_token.value());
 }
 
 TEST_F(AccountsActor, GarbageTokenIsUnauthenticated) {
@@ -131,41 +131,41 @@ TEST_F(AccountsActor, GarbageTokenIsUnauthenticated) {
     auto r = who_is(t);
     ASSERT_TRUE(r);
     ASSERT_FALSE(*r);
-    EXPECT_EQ(r->err().kind, error_kind::unauthenticated);
+    EXPECT_EQ(r->error().kind, error_kind::unauthenticated);
   }
 }
 
 TEST_F(AccountsActor, ExpiredTokenIsUnauthenticated) {
   start({10, std::chrono::hours{-1}});
-  ASSERT_TRUE(register_as("alice", "password-1")->ok());
+  ASSERT_TRUE(register_as("alice", "password-1")->has_value());
   auto in = login_as("alice", "password-1");
-  ASSERT_TRUE(in && *in) << (in ? in->err().message : "no reply");
-  auto r = who_is((*in)->token);
+  ASSERT_TRUE(in && *in) << (in ? in->error().message : "no reply");
+  auto r = who_is((*in).value().token);
   ASSERT_TRUE(r);
   ASSERT_FALSE(*r);
-  EXPECT_EQ(r->err().code, "invalid_token");
+  EXPECT_EQ(r->error().code, "invalid_token");
 }
 
 TEST_F(AccountsActor, LoginAttemptsAreRateLimitedPerClient) {
   start({2, std::chrono::hours{1}});
-  ASSERT_TRUE(register_as("alice", "password-1")->ok());
+  ASSERT_TRUE(register_as("alice", "password-1")->has_value());
   for (int i = 0; i < 2; ++i) {
     auto r = login_as("alice", "wrong-password", "10.0.0.1");
     ASSERT_TRUE(r);
     ASSERT_FALSE(*r);
-    EXPECT_EQ(r->err().kind, error_kind::unauthenticated);
+    EXPECT_EQ(r->error().kind, error_kind::unauthenticated);
   }
   // Even the right password waits now.
   auto limited = login_as("alice", "password-1", "10.0.0.1");
   ASSERT_TRUE(limited);
   ASSERT_FALSE(*limited);
-  EXPECT_EQ(limited->err().kind, error_kind::rate_limited);
-  EXPECT_EQ(limited->err().code, "too_many_attempts");
-  EXPECT_NE(limited->err().message.find(" s"), std::string::npos)
-      << limited->err().message;
+  EXPECT_EQ(limited->error().kind, error_kind::rate_limited);
+  EXPECT_EQ(limited->error().code, "too_many_attempts");
+  EXPECT_NE(limited->error().message.find(" s"), std::string::npos)
+      << limited->error().message;
   // Another client is not affected.
   auto other = login_as("alice", "password-1", "10.0.0.2");
-  ASSERT_TRUE(other && *other) << (other ? other->err().message : "");
+  ASSERT_TRUE(other && *other) << (other ? other->error().message : "");
 }
 
 } // namespace

@@ -131,7 +131,7 @@ protected:
   std::shared_ptr<storage::store> open_store() {
     auto s = storage::open_sqlite_store(dir_.path() / "dots.db");
     if (!s) {
-      ADD_FAILURE() << s.err().code << ": " << s.err().message;
+      ADD_FAILURE() << s.error().code << ": " << s.error().message;
       return nullptr;
     }
     return std::shared_ptr<storage::store>{std::move(s).value()};

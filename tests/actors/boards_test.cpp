@@ -39,15 +39,15 @@ protected:
 
   domain::user add_user(const std::string& name) {
     auto u = db_->create_user(name, "not-a-real-hash", t0);
-    EXPECT_TRUE(u) << u.err().message;
-    return u ? *u : domain::user{};
+    EXPECT_TRUE(u) << u.error().message;
+    return u ? u.value() : domain::user{};
   }
 
   domain::board create(const domain::user& who, std::string name) {
     auto r = call<domain::result<domain::board>>(
         boards_, create_board{who, draft(std::move(name))});
     if (!r || !*r) {
-      ADD_FAILURE() << "create failed: " << (r ? r->err().message : "");
+      ADD_FAILURE() << "create failed: " << (r ? r->error().message : "");
       return {};
     }
     return r->value();
@@ -57,9 +57,9 @@ protected:
   std::vector<std::int64_t> logged_ids() {
     std::vector<std::int64_t> ids;
     auto s = db_->events_after(0, 1000);
-    EXPECT_TRUE(s) << s.err().message;
+    EXPECT_TRUE(s) << s.error().message;
     if (s)
-      for (auto& e : s->events)
+      for (auto& e : s.value().events)
         ids.push_back(e.id);
     return ids;
   }
@@ -80,13 +80,12 @@ TEST_F(BoardsActor, CreateUpdateDeleteNotifyInOrder) {
   changed.rows = 6;
   auto u = call<domain::result<domain::board>>(
       boards_, update_board{alice_, b.id, changed});
-  ASSERT_TRUE(u && *u) << (u ? u->err().message : "no reply");
-  EXPECT_EQ((*u)->name, "Nowa nazwa");
-  EXPECT_EQ((*u)->rows, 6);
+  ASSERT_TRUE(u && *u) << (u ? u->error().message : "no reply");
+  EXPECT_EQ((*u).value().name, "Nowa nazwa");
+  EXPECT_EQ((*u).value().rows, 6);
 
-  auto d =
-      call<domain::result<domain::unit>>(boards_, delete_board{alice_, b.id});
-  ASSERT_TRUE(d && *d) << (d ? d->err().message : "no reply");
+  auto d = call<domain::result<void>>(boards_, delete_board{alice_, b.id});
+  ASSERT_TRUE(d && *d) << (d ? d->error().message : "no reply");
 
   auto frames = sink_->wait_for(3);
   ASSERT_EQ(frames.size(), 3u);
@@ -117,7 +116,7 @@ TEST_F(BoardsActor, CreateUpdateDeleteNotifyInOrder) {
   auto gone = call<domain::result<domain::board>>(boards_, get_board{b.id});
   ASSERT_TRUE(gone);
   ASSERT_FALSE(*gone);
-  EXPECT_EQ(gone->err().kind, error_kind::not_found);
+  EXPECT_EQ(gone->error().kind, error_kind::not_found);
 }
 
 TEST_F(BoardsActor, UpdateByNonCreatorIsForbiddenAndSilent) {
@@ -126,20 +125,19 @@ TEST_F(BoardsActor, UpdateByNonCreatorIsForbiddenAndSilent) {
       boards_, update_board{bob_, b.id, draft("Bob was here")});
   ASSERT_TRUE(u);
   ASSERT_FALSE(*u);
-  EXPECT_EQ(u->err().kind, error_kind::forbidden);
-  EXPECT_EQ(u->err().code, "not_creator");
+  EXPECT_EQ(u->error().kind, error_kind::forbidden);
+  EXPECT_EQ(u->error().code, "not_creator");
 
-  auto d =
-      call<domain::result<domain::unit>>(boards_, delete_board{bob_, b.id});
+  auto d = call<domain::result<void>>(boards_, delete_board{bob_, b.id});
   ASSERT_TRUE(d);
   ASSERT_FALSE(*d);
-  EXPECT_EQ(d->err().kind, error_kind::forbidden);
+  EXPECT_EQ(d->error().kind, error_kind::forbidden);
 
   // Nothing changed: the board is as Alice left it, and the next event
   // follows hers directly.
   auto still = call<domain::result<domain::board>>(boards_, get_board{b.id});
   ASSERT_TRUE(still && *still);
-  EXPECT_EQ((*still)->name, "Alice's");
+  EXPECT_EQ((*still).value().name, "Alice's");
   auto other = create(bob_, "Bob's own");
   auto frames = sink_->wait_for(2);
   ASSERT_EQ(frames.size(), 2u);
@@ -155,12 +153,11 @@ TEST_F(BoardsActor, MissingBoardIsNotFound) {
       boards_, update_board{alice_, 999, draft("x")});
   ASSERT_TRUE(u);
   ASSERT_FALSE(*u);
-  EXPECT_EQ(u->err().kind, error_kind::not_found);
-  auto d =
-      call<domain::result<domain::unit>>(boards_, delete_board{alice_, 999});
+  EXPECT_EQ(u->error().kind, error_kind::not_found);
+  auto d = call<domain::result<void>>(boards_, delete_board{alice_, 999});
   ASSERT_TRUE(d);
   ASSERT_FALSE(*d);
-  EXPECT_EQ(d->err().kind, error_kind::not_found);
+  EXPECT_EQ(d->error().kind, error_kind::not_found);
   EXPECT_TRUE(logged_ids().empty());
 }
 
@@ -170,18 +167,18 @@ TEST_F(BoardsActor, ListAndGet) {
   auto page =
       call<domain::result<domain::board_page>>(boards_, list_boards{0, 50, 0});
   ASSERT_TRUE(page && *page);
-  ASSERT_EQ((*page)->boards.size(), 2u);
+  ASSERT_EQ((*page).value().boards.size(), 2u);
   // Newest first.
-  EXPECT_EQ((*page)->boards[0].id, b.id);
-  EXPECT_EQ((*page)->boards[1].id, a.id);
+  EXPECT_EQ((*page).value().boards[0].id, b.id);
+  EXPECT_EQ((*page).value().boards[1].id, a.id);
   auto mine = call<domain::result<domain::board_page>>(
       boards_, list_boards{alice_.id, 50, 0});
   ASSERT_TRUE(mine && *mine);
-  ASSERT_EQ((*mine)->boards.size(), 1u);
-  EXPECT_EQ((*mine)->boards[0].id, a.id);
+  ASSERT_EQ((*mine).value().boards.size(), 1u);
+  EXPECT_EQ((*mine).value().boards[0].id, a.id);
   auto got = call<domain::result<domain::board>>(boards_, get_board{a.id});
   ASSERT_TRUE(got && *got);
-  EXPECT_EQ(**got, a);
+  EXPECT_EQ(got->value(), a);
 }
 
 } // namespace

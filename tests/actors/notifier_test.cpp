@@ -64,8 +64,8 @@ protected:
 
   domain::user add_user(const std::string& name) {
     auto u = db_->create_user(name, "not-a-real-hash", t0);
-    EXPECT_TRUE(u) << u.err().message;
-    return u ? *u : domain::user{};
+    EXPECT_TRUE(u) << u.error().message;
+    return u ? u.value() : domain::user{};
   }
 
   static domain::board_draft draft(std::string name) {
@@ -77,28 +77,28 @@ protected:
 
   event write_board(const std::string& name) {
     auto c = db_->create_board(alice_.id, draft(name), t0);
-    EXPECT_TRUE(c) << c.err().message;
-    return c ? c->event : event{};
+    EXPECT_TRUE(c) << c.error().message;
+    return c ? c.value().event : event{};
   }
 
   event write_update(std::int64_t board_id, const std::string& name) {
     auto c = db_->update_board(board_id, draft(name), t0);
-    EXPECT_TRUE(c) << c.err().message;
-    return c ? c->event : event{};
+    EXPECT_TRUE(c) << c.error().message;
+    return c ? c.value().event : event{};
   }
 
   event write_delete(std::int64_t board_id) {
     auto c = db_->delete_board(board_id);
-    EXPECT_TRUE(c) << c.err().message;
-    return c ? c->event : event{};
+    EXPECT_TRUE(c) << c.error().message;
+    return c ? c.value().event : event{};
   }
 
   event write_path(std::int64_t board_id, bool complete) {
     std::vector<domain::segment> segs{
         {"#ff0000", {{0, 0}, {0, 1}, {1, 1}, {2, 2}, {3, 3}, {4, 4}}}};
     auto s = db_->save_path(board_id, bob_.id, segs, complete, t0);
-    EXPECT_TRUE(s) << s.err().message;
-    return s ? s->event : event{};
+    EXPECT_TRUE(s) << s.error().message;
+    return s ? s.value().event : event{};
   }
 
   /// Writes `n` board events and returns them.
@@ -514,7 +514,8 @@ TEST_F(Notifier, IdsContinueFromTheLogAfterARestart) {
   // What the server loads at start: the retained events and the newest id.
   auto slice = db_->events_after(0, 1000);
   ASSERT_TRUE(slice);
-  auto n = spawn_recorded_notifier({}, slice->events, slice->latest_id);
+  auto n = spawn_recorded_notifier({}, slice.value().events,
+                                   slice.value().latest_id);
   tell(n, before[2]); // published by the previous run
   const auto next = write_board("after restart");
   tell(n, next);
@@ -691,7 +692,8 @@ TEST_F(Notifier, RetainedEventsAtStartAreCutToTheWindow) {
   ASSERT_TRUE(slice);
   notifier_config cfg;
   cfg.retention = 2;
-  auto n = spawn_recorded_notifier(cfg, slice->events, slice->latest_id);
+  auto n = spawn_recorded_notifier(cfg, slice.value().events,
+                                   slice.value().latest_id);
   auto r = replay_after(n, 3);
   expect_frames_of(r.frames, {evs.begin() + 3, evs.end()});
   auto old = replay_after(n, 2);

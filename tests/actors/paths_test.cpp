@@ -43,8 +43,8 @@ protected:
     auto a = db_->create_user("alice", "not-a-real-hash", t0);
     auto b = db_->create_user("bob", "not-a-real-hash", t0);
     ASSERT_TRUE(a && b);
-    alice_ = *a;
-    bob_ = *b;
+    alice_ = a.value();
+    bob_ = b.value();
     notifier_ = spawn_recorded_notifier();
     auto boards_store = open_store();
     auto paths_store = open_store();
@@ -78,17 +78,17 @@ protected:
 
 TEST_F(PathsActor, FirstSaveCreatesLaterSavesUpdate) {
   auto first = save(bob_, red_started());
-  ASSERT_TRUE(first && *first) << (first ? first->err().message : "no reply");
-  EXPECT_TRUE((*first)->created);
-  EXPECT_FALSE((*first)->path.complete);
-  EXPECT_EQ((*first)->path.user_username, "bob");
-  EXPECT_EQ((*first)->path.board_id, board_.id);
+  ASSERT_TRUE(first && *first) << (first ? first->error().message : "no reply");
+  EXPECT_TRUE((*first).value().created);
+  EXPECT_FALSE((*first).value().path.complete);
+  EXPECT_EQ((*first).value().path.user_username, "bob");
+  EXPECT_EQ((*first).value().path.board_id, board_.id);
 
   auto second = save(bob_, solved());
-  ASSERT_TRUE(second && *second) << (second ? second->err().message : "");
-  EXPECT_FALSE((*second)->created);
-  EXPECT_TRUE((*second)->path.complete);
-  EXPECT_EQ((*second)->path.id, (*first)->path.id);
+  ASSERT_TRUE(second && *second) << (second ? second->error().message : "");
+  EXPECT_FALSE((*second).value().created);
+  EXPECT_TRUE((*second).value().path.complete);
+  EXPECT_EQ((*second).value().path.id, (*first).value().path.id);
 
   auto frames = sink_->wait_for(3);
   ASSERT_EQ(frames.size(), 3u);
@@ -99,7 +99,8 @@ TEST_F(PathsActor, FirstSaveCreatesLaterSavesUpdate) {
   auto c = read_event(created);
   EXPECT_EQ(c.event, "newPath");
   EXPECT_EQ(c.id, std::to_string(created.id));
-  EXPECT_EQ(c.data.at("path_id").to_number<std::int64_t>(), (*first)->path.id);
+  EXPECT_EQ(c.data.at("path_id").to_number<std::int64_t>(),
+            (*first).value().path.id);
   EXPECT_EQ(c.data.at("board_id").to_number<std::int64_t>(), board_.id);
   EXPECT_EQ(c.data.at("board_name").as_string(), "Dwa rzędy");
   EXPECT_EQ(c.data.at("user_username").as_string(), "bob");
@@ -110,7 +111,8 @@ TEST_F(PathsActor, FirstSaveCreatesLaterSavesUpdate) {
   EXPECT_EQ(updated.id, created.id + 1);
   auto u = read_event(updated);
   EXPECT_EQ(u.event, "pathUpdated");
-  EXPECT_EQ(u.data.at("path_id").to_number<std::int64_t>(), (*first)->path.id);
+  EXPECT_EQ(u.data.at("path_id").to_number<std::int64_t>(),
+            (*first).value().path.id);
   EXPECT_EQ(u.data.at("user_username").as_string(), "bob");
   EXPECT_EQ(u.data.at("complete").as_bool(), true);
 }
@@ -119,9 +121,9 @@ TEST_F(PathsActor, EachUserHasTheirOwnFirstSave) {
   auto bob = save(bob_, red_started());
   auto alice = save(alice_, red_started());
   ASSERT_TRUE(bob && *bob && alice && *alice);
-  EXPECT_TRUE((*bob)->created);
-  EXPECT_TRUE((*alice)->created);
-  EXPECT_NE((*bob)->path.id, (*alice)->path.id);
+  EXPECT_TRUE((*bob).value().created);
+  EXPECT_TRUE((*alice).value().created);
+  EXPECT_NE((*bob).value().path.id, (*alice).value().path.id);
   auto frames = sink_->wait_for(3);
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[1]->type, event_type::new_path);
@@ -142,18 +144,18 @@ TEST_F(PathsActor, InvalidPathIsRefusedWithoutEvent) {
     auto r = save(bob_, bad[i]);
     ASSERT_TRUE(r);
     ASSERT_FALSE(*r);
-    EXPECT_EQ(r->err().kind, error_kind::invalid);
-    EXPECT_EQ(r->err().code, "invalid_path");
+    EXPECT_EQ(r->error().kind, error_kind::invalid);
+    EXPECT_EQ(r->error().code, "invalid_path");
   }
   auto none =
       call<domain::result<domain::path>>(paths_, get_path{bob_, board_.id});
   ASSERT_TRUE(none);
   ASSERT_FALSE(*none);
-  EXPECT_EQ(none->err().kind, error_kind::not_found);
+  EXPECT_EQ(none->error().kind, error_kind::not_found);
   // The next good save is the first: newPath, right after the board's event.
   auto good = save(bob_, red_started());
   ASSERT_TRUE(good && *good);
-  EXPECT_TRUE((*good)->created);
+  EXPECT_TRUE((*good).value().created);
   auto frames = sink_->wait_for(2);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[1]->type, event_type::new_path);
@@ -164,7 +166,7 @@ TEST_F(PathsActor, SaveOnMissingBoardIsNotFound) {
   auto r = save(bob_, red_started(), 999);
   ASSERT_TRUE(r);
   ASSERT_FALSE(*r);
-  EXPECT_EQ(r->err().kind, error_kind::not_found);
+  EXPECT_EQ(r->error().kind, error_kind::not_found);
 }
 
 TEST_F(PathsActor, GetAndDeleteOwnPath) {
@@ -173,24 +175,23 @@ TEST_F(PathsActor, GetAndDeleteOwnPath) {
   auto got =
       call<domain::result<domain::path>>(paths_, get_path{bob_, board_.id});
   ASSERT_TRUE(got && *got);
-  EXPECT_EQ(**got, (*saved)->path);
+  EXPECT_EQ(got->value(), (*saved).value().path);
   // Alice cannot see Bob's path: she has none.
   auto hers =
       call<domain::result<domain::path>>(paths_, get_path{alice_, board_.id});
   ASSERT_TRUE(hers);
   EXPECT_FALSE(*hers);
-  auto del =
-      call<domain::result<domain::unit>>(paths_, delete_path{bob_, board_.id});
+  auto del = call<domain::result<void>>(paths_, delete_path{bob_, board_.id});
   ASSERT_TRUE(del && *del);
   auto after =
       call<domain::result<domain::path>>(paths_, get_path{bob_, board_.id});
   ASSERT_TRUE(after);
   ASSERT_FALSE(*after);
-  EXPECT_EQ(after->err().kind, error_kind::not_found);
+  EXPECT_EQ(after->error().kind, error_kind::not_found);
   // Saving again is a first save again.
   auto again = save(bob_, red_started());
   ASSERT_TRUE(again && *again);
-  EXPECT_TRUE((*again)->created);
+  EXPECT_TRUE((*again).value().created);
 }
 
 } // namespace

@@ -137,10 +137,11 @@ TEST_F(Timer, PollsMakeTheNotifierPublishWhatOnlyTheLogHas) {
   // Another instance's commits (no message, no NOTIFY): the poll finds them.
   std::vector<domain::event> evs;
   for (int i = 0; i < 3; ++i) {
-    auto c = db->create_board(u->id, {"polled " + std::to_string(i), 5, 5, {}},
+    auto c = db->create_board(u.value().id,
+                              {"polled " + std::to_string(i), 5, 5, {}},
                               "2024-05-01T12:00:00Z");
-    ASSERT_TRUE(c) << c.err().message;
-    evs.push_back(c->event);
+    ASSERT_TRUE(c) << c.error().message;
+    evs.push_back(c.value().event);
   }
   auto frames = sink_->wait_for(3);
   ASSERT_EQ(frames.size(), 3u);
@@ -158,8 +159,8 @@ TEST_F(Timer, WithoutAPollTheLogIsNotRead) {
   auto u = db->create_user("alice", "not-a-real-hash", "2024-05-01T12:00:00Z");
   ASSERT_TRUE(u);
   auto n = spawn_recorded_notifier();
-  auto c =
-      db->create_board(u->id, {"unpolled", 5, 5, {}}, "2024-05-01T12:00:00Z");
+  auto c = db->create_board(u.value().id, {"unpolled", 5, 5, {}},
+                            "2024-05-01T12:00:00Z");
   ASSERT_TRUE(c);
   track(spawn_timer(sys_, n, 20ms, 0ms));
   // Several keep-alives later, still only keep-alives: nothing woke it.

@@ -28,9 +28,9 @@ std::string error_of(const args& a, const env_map& env = {}) {
   auto o = parse(a, env);
   if (o)
     return "";
-  EXPECT_EQ(o.err().kind, domain::error_kind::invalid);
-  EXPECT_EQ(o.err().code, "invalid_option");
-  return o.err().message;
+  EXPECT_EQ(o.error().kind, domain::error_kind::invalid);
+  EXPECT_EQ(o.error().code, "invalid_option");
+  return o.error().message;
 }
 
 /// One option, a valid value for it, and a check that the value landed.
@@ -116,28 +116,28 @@ std::vector<option_case> every_option() {
 
 TEST(Options, Defaults) {
   auto o = parse({});
-  ASSERT_TRUE(o) << o.err().message;
-  EXPECT_EQ(o->listen_host, "127.0.0.1");
-  EXPECT_EQ(o->listen_port, 8000);
-  EXPECT_EQ(o->db, "./data/dots.db");
-  EXPECT_EQ(o->threads, 0u);
-  EXPECT_EQ(o->log_level, log::level::info);
-  EXPECT_EQ(o->web_dir, "");
-  EXPECT_EQ(o->keepalive_seconds, 15u);
-  EXPECT_EQ(o->event_retention, 10000);
-  EXPECT_EQ(o->max_streams, 0u);
-  EXPECT_EQ(o->stream_queue_frames, 256u);
-  EXPECT_EQ(o->stream_queue_bytes, 256u * 1024u);
-  EXPECT_EQ(o->login_limit, 10);
-  EXPECT_EQ(o->request_timeout_seconds, 30u);
-  EXPECT_FALSE(o->help);
-  EXPECT_FALSE(o->version);
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o.value().listen_host, "127.0.0.1");
+  EXPECT_EQ(o.value().listen_port, 8000);
+  EXPECT_EQ(o.value().db, "./data/dots.db");
+  EXPECT_EQ(o.value().threads, 0u);
+  EXPECT_EQ(o.value().log_level, log::level::info);
+  EXPECT_EQ(o.value().web_dir, "");
+  EXPECT_EQ(o.value().keepalive_seconds, 15u);
+  EXPECT_EQ(o.value().event_retention, 10000);
+  EXPECT_EQ(o.value().max_streams, 0u);
+  EXPECT_EQ(o.value().stream_queue_frames, 256u);
+  EXPECT_EQ(o.value().stream_queue_bytes, 256u * 1024u);
+  EXPECT_EQ(o.value().login_limit, 10);
+  EXPECT_EQ(o.value().request_timeout_seconds, 30u);
+  EXPECT_FALSE(o.value().help);
+  EXPECT_FALSE(o.value().version);
 }
 
 TEST(Options, UnrelatedAndEmptyEnvironmentIsIgnored) {
   auto o = parse({}, {{"DOTS_THREADS", ""}, {"THREADS", "9"}, {"PATH", "/"}});
-  ASSERT_TRUE(o) << o.err().message;
-  EXPECT_EQ(o->threads, 0u);
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o.value().threads, 0u);
 }
 
 // -- every option, three ways -------------------------------------------------
@@ -146,8 +146,8 @@ TEST(Options, EveryOptionAsSeparateArgument) {
   for (const auto& c : every_option()) {
     SCOPED_TRACE("--" + c.name + " " + c.value);
     auto o = parse({"--" + c.name, c.value});
-    ASSERT_TRUE(o) << o.err().message;
-    c.check(*o);
+    ASSERT_TRUE(o) << o.error().message;
+    c.check(o.value());
   }
 }
 
@@ -155,8 +155,8 @@ TEST(Options, EveryOptionWithEquals) {
   for (const auto& c : every_option()) {
     SCOPED_TRACE("--" + c.name + "=" + c.value);
     auto o = parse({"--" + c.name + "=" + c.value});
-    ASSERT_TRUE(o) << o.err().message;
-    c.check(*o);
+    ASSERT_TRUE(o) << o.error().message;
+    c.check(o.value());
   }
 }
 
@@ -164,8 +164,8 @@ TEST(Options, EveryOptionFromEnvironment) {
   for (const auto& c : every_option()) {
     SCOPED_TRACE(c.env + "=" + c.value);
     auto o = parse({}, {{c.env, c.value}});
-    ASSERT_TRUE(o) << o.err().message;
-    c.check(*o);
+    ASSERT_TRUE(o) << o.error().message;
+    c.check(o.value());
   }
 }
 
@@ -176,50 +176,50 @@ TEST(Options, AllOptionsTogether) {
     a.push_back(c.value);
   }
   auto o = parse(a);
-  ASSERT_TRUE(o) << o.err().message;
+  ASSERT_TRUE(o) << o.error().message;
   for (const auto& c : every_option()) {
     SCOPED_TRACE(c.name);
-    c.check(*o);
+    c.check(o.value());
   }
 }
 
 TEST(Options, CommandLineBeatsEnvironment) {
   env_map env{{"DOTS_THREADS", "2"}, {"DOTS_DB", "env.db"}};
   auto o = parse({"--threads", "3"}, env);
-  ASSERT_TRUE(o) << o.err().message;
-  EXPECT_EQ(o->threads, 3u);
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o.value().threads, 3u);
   // What the command line leaves out still comes from the environment.
-  EXPECT_EQ(o->db, "env.db");
+  EXPECT_EQ(o.value().db, "env.db");
   auto p = parse({"--db=cli.db"}, env);
-  ASSERT_TRUE(p) << p.err().message;
-  EXPECT_EQ(p->db, "cli.db");
-  EXPECT_EQ(p->threads, 2u);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p.value().db, "cli.db");
+  EXPECT_EQ(p.value().threads, 2u);
 }
 
 TEST(Options, LastOccurrenceWins) {
   auto o = parse({"--threads", "2", "--threads=5"});
-  ASSERT_TRUE(o) << o.err().message;
-  EXPECT_EQ(o->threads, 5u);
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o.value().threads, 5u);
 }
 
 TEST(Options, ValueAfterEqualsIsTakenWhole) {
   auto o = parse({"--db=a=b.db"});
-  ASSERT_TRUE(o) << o.err().message;
-  EXPECT_EQ(o->db, "a=b.db");
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o.value().db, "a=b.db");
 }
 
 TEST(Options, ListenForms) {
   auto v6 = parse({"--listen", "[::1]:8080"});
-  ASSERT_TRUE(v6) << v6.err().message;
-  EXPECT_EQ(v6->listen_host, "::1");
-  EXPECT_EQ(v6->listen_port, 8080);
+  ASSERT_TRUE(v6) << v6.error().message;
+  EXPECT_EQ(v6.value().listen_host, "::1");
+  EXPECT_EQ(v6.value().listen_port, 8080);
   auto any_port = parse({"--listen=localhost:0"});
-  ASSERT_TRUE(any_port) << any_port.err().message;
-  EXPECT_EQ(any_port->listen_host, "localhost");
-  EXPECT_EQ(any_port->listen_port, 0);
+  ASSERT_TRUE(any_port) << any_port.error().message;
+  EXPECT_EQ(any_port.value().listen_host, "localhost");
+  EXPECT_EQ(any_port.value().listen_port, 0);
   auto top = parse({"--listen=h:65535"});
-  ASSERT_TRUE(top) << top.err().message;
-  EXPECT_EQ(top->listen_port, 65535);
+  ASSERT_TRUE(top) << top.error().message;
+  EXPECT_EQ(top.value().listen_port, 65535);
 }
 
 TEST(Options, RangeBoundsAreInclusive) {
@@ -227,15 +227,15 @@ TEST(Options, RangeBoundsAreInclusive) {
                     "--event-retention=1", "--max-streams=1",
                     "--stream-queue-frames=1", "--stream-queue-bytes=1024",
                     "--login-limit=1", "--request-timeout=1"});
-  ASSERT_TRUE(low) << low.err().message;
-  EXPECT_EQ(low->stream_queue_bytes, 1024u);
+  ASSERT_TRUE(low) << low.error().message;
+  EXPECT_EQ(low.value().stream_queue_bytes, 1024u);
   auto high = parse({"--threads=256", "--keepalive-seconds=3600",
                      "--event-retention=10000000", "--request-timeout=3600",
                      "--stream-queue-bytes=1073741824"});
-  ASSERT_TRUE(high) << high.err().message;
-  EXPECT_EQ(high->threads, 256u);
-  EXPECT_EQ(high->event_retention, 10'000'000);
-  EXPECT_EQ(high->stream_queue_bytes, std::size_t{1} << 30);
+  ASSERT_TRUE(high) << high.error().message;
+  EXPECT_EQ(high.value().threads, 256u);
+  EXPECT_EQ(high.value().event_retention, 10'000'000);
+  EXPECT_EQ(high.value().stream_queue_bytes, std::size_t{1} << 30);
 }
 
 // -- errors -------------------------------------------------------------------
@@ -338,19 +338,19 @@ TEST(Options, MissingValueNamesTheOption) {
 TEST(Options, HelpAndVersionFlags) {
   for (const std::string flag : {"--help", "-h"}) {
     auto o = parse({flag});
-    ASSERT_TRUE(o) << o.err().message;
-    EXPECT_TRUE(o->help);
-    EXPECT_FALSE(o->version);
+    ASSERT_TRUE(o) << o.error().message;
+    EXPECT_TRUE(o.value().help);
+    EXPECT_FALSE(o.value().version);
   }
   auto v = parse({"--version"});
-  ASSERT_TRUE(v) << v.err().message;
-  EXPECT_TRUE(v->version);
-  EXPECT_FALSE(v->help);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_TRUE(v.value().version);
+  EXPECT_FALSE(v.value().help);
   auto both = parse({"--threads", "2", "--version", "--help"});
-  ASSERT_TRUE(both) << both.err().message;
-  EXPECT_TRUE(both->help);
-  EXPECT_TRUE(both->version);
-  EXPECT_EQ(both->threads, 2u);
+  ASSERT_TRUE(both) << both.error().message;
+  EXPECT_TRUE(both.value().help);
+  EXPECT_TRUE(both.value().version);
+  EXPECT_EQ(both.value().threads, 2u);
 }
 
 // -- usage --------------------------------------------------------------------
@@ -360,8 +360,8 @@ TEST(Options, DatabaseLocations) {
        {"postgresql://dots@127.0.0.1:5432/dots", "postgres://db.example/dots",
         "sqlite:/var/lib/dots/dots.db", "plain.db"}) {
     auto o = parse({"--db", value});
-    ASSERT_TRUE(o) << value << ": " << o.err().message;
-    EXPECT_EQ(o->db, value);
+    ASSERT_TRUE(o) << value << ": " << o.error().message;
+    EXPECT_EQ(o.value().db, value);
   }
   EXPECT_NE(error_of({"--db", "sqlite:"}).find("--db"), std::string::npos);
 }
@@ -369,10 +369,10 @@ TEST(Options, DatabaseLocations) {
 TEST(Options, NewDefaultsAreTheDocumentedOnes) {
   auto o = parse({});
   ASSERT_TRUE(o);
-  EXPECT_EQ(o->db_connect_timeout_seconds, 5u);
-  EXPECT_EQ(o->db_statement_timeout_ms, 5000u);
-  EXPECT_EQ(o->event_poll_ms, 1000u);
-  EXPECT_TRUE(o->trusted_proxies.empty());
+  EXPECT_EQ(o.value().db_connect_timeout_seconds, 5u);
+  EXPECT_EQ(o.value().db_statement_timeout_ms, 5000u);
+  EXPECT_EQ(o.value().event_poll_ms, 1000u);
+  EXPECT_TRUE(o.value().trusted_proxies.empty());
 }
 
 TEST(Options, TrustedProxiesMustBeAddresses) {

@@ -125,8 +125,8 @@ TEST(EventsBoard, EscapesUserText) {
   EXPECT_EQ(event_data(ev).find('\n'), std::string::npos);
   EXPECT_EQ(event_data(ev).find('\r'), std::string::npos);
   auto v = parse_json(event_data(ev));
-  ASSERT_TRUE(v) << v.err().message;
-  EXPECT_EQ(v->at("board_name").as_string(), b.name);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v.value().at("board_name").as_string(), b.name);
 }
 
 TEST(EventsPath, NewPathPayloadHasNoComplete) {
@@ -159,7 +159,7 @@ TEST(EventsPath, EscapesUserText) {
   EXPECT_EQ(event_data(ev).find_first_of("\r\n"), std::string::npos);
   auto v = parse_json(event_data(ev));
   ASSERT_TRUE(v);
-  EXPECT_EQ(v->at("board_name").as_string(), b.name);
+  EXPECT_EQ(v.value().at("board_name").as_string(), b.name);
 }
 
 TEST(EventsNames, TheListCoversEveryTypeOnceInOrder) {

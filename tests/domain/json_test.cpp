@@ -18,10 +18,10 @@ template <class T>
 void expect_error(const result<T>& r, std::string_view code,
                   std::string_view field) {
   ASSERT_FALSE(r) << "expected " << code << " at " << field;
-  EXPECT_EQ(r.err().kind, error_kind::invalid);
-  EXPECT_EQ(r.err().code, code);
-  EXPECT_EQ(r.err().field, field);
-  EXPECT_FALSE(r.err().message.empty());
+  EXPECT_EQ(r.error().kind, error_kind::invalid);
+  EXPECT_EQ(r.error().code, code);
+  EXPECT_EQ(r.error().field, field);
+  EXPECT_FALSE(r.error().message.empty());
 }
 
 // A valid board body with one member replaced by `member_json`.
@@ -38,7 +38,7 @@ json::value board_with(std::string_view member, std::string_view member_json) {
 TEST(JsonParse, AcceptsAValueWithSurroundingWhitespace) {
   auto v = parse_json(" \n{\"a\": [1, 2]}\t ");
   ASSERT_TRUE(v);
-  EXPECT_EQ(v->at("a").as_array().size(), 2u);
+  EXPECT_EQ(v.value().at("a").as_array().size(), 2u);
 }
 
 TEST(JsonParse, RejectsMalformedText) {
@@ -67,12 +67,13 @@ TEST(JsonParse, RejectsDeepNesting) {
 
 TEST(JsonBoardDraft, ReadsAllMembers) {
   auto d = board_draft_from_json(board_with("extra", R"({"ignored":true})"));
-  ASSERT_TRUE(d) << d.err().message;
-  EXPECT_EQ(d->name, "Plansza");
-  EXPECT_EQ(d->rows, 5);
-  EXPECT_EQ(d->cols, 6);
-  ASSERT_EQ(d->dots.size(), 2u);
-  EXPECT_EQ(d->dots[1], (dot{4, 5, "#FF0000"})); // rules normalise, not parsing
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d.value().name, "Plansza");
+  EXPECT_EQ(d.value().rows, 5);
+  EXPECT_EQ(d.value().cols, 6);
+  ASSERT_EQ(d.value().dots.size(), 2u);
+  EXPECT_EQ(d.value().dots[1],
+            (dot{4, 5, "#FF0000"})); // rules normalise, not parsing
 }
 
 TEST(JsonBoardDraft, BodyMustBeAnObject) {
@@ -126,13 +127,13 @@ TEST(JsonBoardDraft, NumbersAtTheEdgesOfIntAreRead) {
   // Out of the rules' range, but a type check is not a rule check.
   auto d = board_draft_from_json(board_with("rows", "2147483647"));
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->rows, 2147483647);
+  EXPECT_EQ(d.value().rows, 2147483647);
   d = board_draft_from_json(board_with("rows", "-2147483648"));
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->rows, -2147483648LL);
+  EXPECT_EQ(d.value().rows, -2147483648LL);
   d = board_draft_from_json(board_with("rows", "-0"));
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->rows, 0);
+  EXPECT_EQ(d.value().rows, 0);
 }
 
 TEST(JsonBoardDraft, DotsMustBeAnArrayOfObjects) {
@@ -162,7 +163,7 @@ TEST(JsonBoardDraft, DotMembersAreNamedWithTheirIndex) {
 TEST(JsonBoardDraft, EmptyDotsAreLeftToTheRules) {
   auto d = board_draft_from_json(board_with("dots", "[]"));
   ASSERT_TRUE(d);
-  EXPECT_TRUE(d->dots.empty());
+  EXPECT_TRUE(d.value().dots.empty());
 }
 
 // -- segments_from_json -------------------------------------------------------
@@ -171,12 +172,12 @@ TEST(JsonSegments, ReadsSegmentsAndCells) {
   auto s = segments_from_json(parsed(R"({"segments":[
       {"color":"#ff0000","cells":[[0,0],[0,1],[1,1]]},
       {"color":"#00FF00","cells":[], "note":"ignored"}], "extra":1})"));
-  ASSERT_TRUE(s) << s.err().message;
-  ASSERT_EQ(s->size(), 2u);
-  EXPECT_EQ((*s)[0].color, "#ff0000");
-  EXPECT_EQ((*s)[0].cells, (std::vector<cell>{{0, 0}, {0, 1}, {1, 1}}));
-  EXPECT_EQ((*s)[1].color, "#00FF00");
-  EXPECT_TRUE((*s)[1].cells.empty());
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s.value().size(), 2u);
+  EXPECT_EQ((s.value())[0].color, "#ff0000");
+  EXPECT_EQ((s.value())[0].cells, (std::vector<cell>{{0, 0}, {0, 1}, {1, 1}}));
+  EXPECT_EQ((s.value())[1].color, "#00FF00");
+  EXPECT_TRUE((s.value())[1].cells.empty());
 }
 
 TEST(JsonSegments, BodyMustBeAnObjectWithAnArray) {
@@ -221,8 +222,8 @@ TEST(JsonCredentials, ReadsUsernameAndPassword) {
   auto c = credentials_from_json(
       parsed(R"({"username":"graczY","password":"sekret123","x":1})"));
   ASSERT_TRUE(c);
-  EXPECT_EQ(c->username, "graczY");
-  EXPECT_EQ(c->password, "sekret123");
+  EXPECT_EQ(c.value().username, "graczY");
+  EXPECT_EQ(c.value().password, "sekret123");
 }
 
 TEST(JsonCredentials, ShapesAreChecked) {
@@ -322,19 +323,19 @@ TEST(JsonRoundTrip, BoardBackToDraft) {
   auto b = sample_board();
   b.name = "Plansza \"żółta\" 🟢\n\\";
   auto d = board_draft_from_json(parsed(domain::serialize(to_json(b))));
-  ASSERT_TRUE(d) << d.err().message;
-  EXPECT_EQ(d->name, b.name);
-  EXPECT_EQ(d->rows, b.rows);
-  EXPECT_EQ(d->cols, b.cols);
-  EXPECT_EQ(d->dots, b.dots);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d.value().name, b.name);
+  EXPECT_EQ(d.value().rows, b.rows);
+  EXPECT_EQ(d.value().cols, b.cols);
+  EXPECT_EQ(d.value().dots, b.dots);
 }
 
 TEST(JsonRoundTrip, PathBackToSegments) {
   auto p = sample_path();
   p.segments.push_back({"#00ff00", {{4, 4}}});
   auto s = segments_from_json(parsed(domain::serialize(to_json(p))));
-  ASSERT_TRUE(s) << s.err().message;
-  EXPECT_EQ(*s, p.segments);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s.value(), p.segments);
 }
 
 TEST(JsonRoundTrip, SerializeThenParseIsIdentity) {

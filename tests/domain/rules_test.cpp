@@ -10,10 +10,10 @@ template <class T>
 void expect_error(const result<T>& r, std::string_view code,
                   std::string_view field) {
   ASSERT_FALSE(r) << "expected " << code << " at " << field;
-  EXPECT_EQ(r.err().kind, error_kind::invalid);
-  EXPECT_EQ(r.err().code, code);
-  EXPECT_EQ(r.err().field, field) << r.err().message;
-  EXPECT_FALSE(r.err().message.empty());
+  EXPECT_EQ(r.error().kind, error_kind::invalid);
+  EXPECT_EQ(r.error().code, code);
+  EXPECT_EQ(r.error().field, field) << r.error().message;
+  EXPECT_FALSE(r.error().message.empty());
 }
 
 std::string repeat(std::string_view s, std::size_t n) {
@@ -54,8 +54,8 @@ void expect_board_error(board_draft d, std::string_view field) {
 
 std::string valid_name(board_draft d) {
   auto r = validate_board(std::move(d));
-  EXPECT_TRUE(r) << r.err().message;
-  return r ? r->name : std::string{};
+  EXPECT_TRUE(r) << r.error().message;
+  return r ? r.value().name : std::string{};
 }
 
 // -- board: name
@@ -63,8 +63,8 @@ std::string valid_name(board_draft d) {
 
 TEST(RulesBoardName, AcceptsAPlainName) {
   auto r = validate_board(sample_draft());
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(*r, sample_draft());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value(), sample_draft());
 }
 
 TEST(RulesBoardName, IsTrimmedOfAsciiWhitespace) {
@@ -141,8 +141,8 @@ TEST(RulesBoardSides, AcceptTwoToFifty) {
     auto d = with_dots(side, side, {{0, 0, "#ff0000"}, {1, 1, "#ff0000"}});
     auto r = validate_board(d);
     ASSERT_TRUE(r) << side;
-    EXPECT_EQ(r->rows, side);
-    EXPECT_EQ(r->cols, side);
+    EXPECT_EQ(r.value().rows, side);
+    EXPECT_EQ(r.value().cols, side);
   }
 }
 
@@ -178,9 +178,9 @@ TEST(RulesBoardDots, OneColourIsEnough) {
 TEST(RulesBoardDots, ColoursAreStoredLowerCase) {
   auto r =
       validate_board(with_dots(5, 5, {{0, 0, "#FF00aA"}, {1, 1, "#ff00Aa"}}));
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->dots[0].color, "#ff00aa");
-  EXPECT_EQ(r->dots[1].color, "#ff00aa");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().dots[0].color, "#ff00aa");
+  EXPECT_EQ(r.value().dots[1].color, "#ff00aa");
 }
 
 TEST(RulesBoardDots, ColourMustBeHashAndSixHexDigits) {
@@ -207,7 +207,7 @@ TEST(RulesBoardDots, AColourUsedThreeTimesIsReportedAtTheThirdDot) {
   auto r = validate_board(with_dots(
       5, 5, {{0, 0, "#ff0000"}, {1, 1, "#ff0000"}, {2, 2, "#FF0000"}}));
   expect_error(r, "invalid_board", "dots[2].color");
-  EXPECT_EQ(r.err().message, "dot 3: colour #ff0000 is used 3 times");
+  EXPECT_EQ(r.error().message, "dot 3: colour #ff0000 is used 3 times");
 }
 
 TEST(RulesBoardDots, ColoursDifferingOnlyInCaseArePaired) {
@@ -290,21 +290,21 @@ void expect_path_error(std::vector<segment> segments, std::string_view field) {
 TEST(RulesPath, AcceptsAFullSolution) {
   const std::vector<segment> s = {red_full(), green_full(), blue_full()};
   auto r = validate_path(sample_board(), s);
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(*r, s);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value(), s);
 }
 
 TEST(RulesPath, AcceptsAnUnfinishedSegment) {
   auto r = validate_path(sample_board(), {{"#ff0000", {{0, 0}, {0, 1}}}});
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->size(), 1u);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().size(), 1u);
 }
 
 TEST(RulesPath, ColoursComeBackLowerCase) {
   auto r = validate_path(sample_board(), {{"#FF0000", {{0, 0}, {0, 1}}}});
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ((*r)[0].color, "#ff0000");
-  EXPECT_EQ((*r)[0].cells, (std::vector<cell>{{0, 0}, {0, 1}}));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((r.value())[0].color, "#ff0000");
+  EXPECT_EQ((r.value())[0].cells, (std::vector<cell>{{0, 0}, {0, 1}}));
 }
 
 TEST(RulesPath, NeedsAtLeastOneSegment) {
@@ -447,8 +447,8 @@ TEST(RulesComplete, AgreesWithValidatePath) {
   const auto b = sample_board();
   auto r = validate_path(
       b, {{"#FF0000", red_full().cells}, green_full(), blue_full()});
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_TRUE(is_complete(b, *r));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(is_complete(b, r.value()));
 }
 
 // -- accounts
@@ -460,7 +460,7 @@ TEST(RulesUsername, AcceptsAllowedCharacters) {
         std::string("---"), std::string("a.b"), std::string(32, 'z')}) {
     auto r = validate_username(ok);
     ASSERT_TRUE(r) << ok;
-    EXPECT_EQ(*r, ok);
+    EXPECT_EQ(r.value(), ok);
   }
 }
 

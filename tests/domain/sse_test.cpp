@@ -190,9 +190,9 @@ TEST(SseEvent, BoardNameCannotBreakTheFrame) {
   EXPECT_EQ(s.events[0].type, "newBoard");
   EXPECT_EQ(s.events[0].last_id, "11");
   auto v = parse_json(s.events[0].data);
-  ASSERT_TRUE(v) << v.err().message;
-  EXPECT_EQ(v->at("board_name").as_string(), b.name);
-  EXPECT_EQ(v->at("board_id").as_int64(), 3);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v.value().at("board_name").as_string(), b.name);
+  EXPECT_EQ(v.value().at("board_id").as_int64(), 3);
 }
 
 TEST(SseEvent, AnyDataSurvivesTheRoundTrip) {

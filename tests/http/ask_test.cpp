@@ -117,7 +117,7 @@ TEST_F(Ask, ErrorRepliesArriveAsValues) {
   run_on_own_thread(io);
   ASSERT_TRUE(out);
   ASSERT_FALSE(*out);
-  EXPECT_EQ(out->err().kind, domain::error_kind::not_found);
+  EXPECT_EQ(out->error().kind, domain::error_kind::not_found);
 }
 
 TEST_F(Ask, ActorThatExitedYieldsNullopt) {

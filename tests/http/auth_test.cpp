@@ -22,9 +22,9 @@ TEST(Auth, BearerToken) {
   auto req = make_request();
   req.set(bhttp::field::authorization, "Bearer abc-DEF_123");
   auto c = find_credentials(req);
-  ASSERT_TRUE(c) << c.err().message;
-  EXPECT_EQ(c->token, "abc-DEF_123");
-  EXPECT_FALSE(c->from_cookie);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c.value().token, "abc-DEF_123");
+  EXPECT_FALSE(c.value().from_cookie);
 }
 
 TEST(Auth, BearerSchemeIsCaseInsensitiveAndSpacesAreTrimmed) {
@@ -34,8 +34,8 @@ TEST(Auth, BearerSchemeIsCaseInsensitiveAndSpacesAreTrimmed) {
     auto req = make_request();
     req.set(bhttp::field::authorization, value);
     auto c = find_credentials(req);
-    ASSERT_TRUE(c) << c.err().message;
-    EXPECT_EQ(c->token, "tok");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c.value().token, "tok");
   }
 }
 
@@ -47,8 +47,8 @@ TEST(Auth, OtherSchemesAreRefused) {
     req.set(bhttp::field::authorization, value);
     auto c = find_credentials(req);
     ASSERT_FALSE(c);
-    EXPECT_EQ(c.err().kind, error_kind::unauthenticated);
-    EXPECT_EQ(c.err().code, "invalid_token");
+    EXPECT_EQ(c.error().kind, error_kind::unauthenticated);
+    EXPECT_EQ(c.error().code, "invalid_token");
   }
 }
 
@@ -58,16 +58,16 @@ TEST(Auth, BadAuthorizationIsNotRescuedByCookie) {
   req.set(bhttp::field::cookie, "session=good");
   auto c = find_credentials(req);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.err().code, "invalid_token");
+  EXPECT_EQ(c.error().code, "invalid_token");
 }
 
 TEST(Auth, SessionCookieAmongOthers) {
   auto req = make_request();
   req.set(bhttp::field::cookie, "theme=dark; session=tok123; lang=pl");
   auto c = find_credentials(req);
-  ASSERT_TRUE(c) << c.err().message;
-  EXPECT_EQ(c->token, "tok123");
-  EXPECT_TRUE(c->from_cookie);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c.value().token, "tok123");
+  EXPECT_TRUE(c.value().from_cookie);
 }
 
 TEST(Auth, CookieNameMustMatchExactly) {
@@ -75,8 +75,8 @@ TEST(Auth, CookieNameMustMatchExactly) {
   req.set(bhttp::field::cookie,
           "xsession=wrong;session_id=wrong;session=right");
   auto c = find_credentials(req);
-  ASSERT_TRUE(c) << c.err().message;
-  EXPECT_EQ(c->token, "right");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c.value().token, "right");
 }
 
 TEST(Auth, SessionCookieInASecondCookieHeader) {
@@ -84,9 +84,9 @@ TEST(Auth, SessionCookieInASecondCookieHeader) {
   req.insert(bhttp::field::cookie, "theme=dark");
   req.insert(bhttp::field::cookie, "session=second");
   auto c = find_credentials(req);
-  ASSERT_TRUE(c) << c.err().message;
-  EXPECT_EQ(c->token, "second");
-  EXPECT_TRUE(c->from_cookie);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c.value().token, "second");
+  EXPECT_TRUE(c.value().from_cookie);
 }
 
 TEST(Auth, EmptySessionCookieIsNoCredential) {
@@ -94,8 +94,8 @@ TEST(Auth, EmptySessionCookieIsNoCredential) {
   req.set(bhttp::field::cookie, "session=; theme=dark");
   auto c = find_credentials(req);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.err().kind, error_kind::unauthenticated);
-  EXPECT_EQ(c.err().code, "authentication_required");
+  EXPECT_EQ(c.error().kind, error_kind::unauthenticated);
+  EXPECT_EQ(c.error().code, "authentication_required");
 }
 
 TEST(Auth, BearerWinsOverCookie) {
@@ -103,9 +103,9 @@ TEST(Auth, BearerWinsOverCookie) {
   req.set(bhttp::field::cookie, "session=from-cookie");
   req.set(bhttp::field::authorization, "Bearer from-header");
   auto c = find_credentials(req);
-  ASSERT_TRUE(c) << c.err().message;
-  EXPECT_EQ(c->token, "from-header");
-  EXPECT_FALSE(c->from_cookie);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c.value().token, "from-header");
+  EXPECT_FALSE(c.value().from_cookie);
 }
 
 TEST(Auth, NoCredentials) {
@@ -113,9 +113,9 @@ TEST(Auth, NoCredentials) {
   req.set(bhttp::field::cookie, "theme=dark");
   auto c = find_credentials(req);
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.err().kind, error_kind::unauthenticated);
-  EXPECT_EQ(c.err().code, "authentication_required");
-  EXPECT_FALSE(c.err().message.empty());
+  EXPECT_EQ(c.error().kind, error_kind::unauthenticated);
+  EXPECT_EQ(c.error().code, "authentication_required");
+  EXPECT_FALSE(c.error().message.empty());
 }
 
 // -- unsafe methods and Origin ----------------------------------------------
@@ -206,8 +206,8 @@ TEST(Auth, CookieRoundTrip) {
   auto req = make_request();
   req.set(bhttp::field::cookie, set.substr(0, set.find(';')));
   auto c = find_credentials(req);
-  ASSERT_TRUE(c) << c.err().message;
-  EXPECT_EQ(c->token, "round-trip_tok");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c.value().token, "round-trip_tok");
 }
 
 // -- client_address

@@ -32,50 +32,50 @@ domain::error error_for(const std::string& query,
     ADD_FAILURE() << "'" << query << "' was accepted";
     return {};
   }
-  EXPECT_EQ(r.err().kind, error_kind::invalid);
-  EXPECT_EQ(r.err().code, "invalid_query");
-  return r.err();
+  EXPECT_EQ(r.error().kind, error_kind::invalid);
+  EXPECT_EQ(r.error().code, "invalid_query");
+  return r.error();
 }
 
 TEST(StreamRequest, NoQueryWantsEverythingLive) {
   auto r = parse_stream_request(make_request(), "");
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->filter.board_id, 0);
-  EXPECT_FALSE(r->last_event_id);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().filter.board_id, 0);
+  EXPECT_FALSE(r.value().last_event_id);
   for (auto t :
        {event_type::new_board, event_type::new_path, event_type::board_updated,
         event_type::board_deleted, event_type::path_updated})
-    EXPECT_TRUE(r->filter.passes(frame_of(t, 99)));
+    EXPECT_TRUE(r.value().filter.passes(frame_of(t, 99)));
 }
 
 TEST(StreamRequest, EventsListKeepsOnlyThoseTypes) {
   auto r = parse_stream_request(make_request(), "events=newBoard,newPath");
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->filter.types,
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().filter.types,
             bit(event_type::new_board) | bit(event_type::new_path));
-  EXPECT_TRUE(r->filter.passes(frame_of(event_type::new_board)));
-  EXPECT_TRUE(r->filter.passes(frame_of(event_type::new_path)));
-  EXPECT_FALSE(r->filter.passes(frame_of(event_type::board_updated)));
-  EXPECT_FALSE(r->filter.passes(frame_of(event_type::board_deleted)));
-  EXPECT_FALSE(r->filter.passes(frame_of(event_type::path_updated)));
+  EXPECT_TRUE(r.value().filter.passes(frame_of(event_type::new_board)));
+  EXPECT_TRUE(r.value().filter.passes(frame_of(event_type::new_path)));
+  EXPECT_FALSE(r.value().filter.passes(frame_of(event_type::board_updated)));
+  EXPECT_FALSE(r.value().filter.passes(frame_of(event_type::board_deleted)));
+  EXPECT_FALSE(r.value().filter.passes(frame_of(event_type::path_updated)));
 }
 
 TEST(StreamRequest, EveryEventNameIsKnown) {
   auto r = parse_stream_request(
       make_request(),
       "events=newBoard,newPath,boardUpdated,boardDeleted,pathUpdated");
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->filter.types, 0x1fu);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().filter.types, 0x1fu);
   auto one = parse_stream_request(make_request(), "events=boardDeleted");
-  ASSERT_TRUE(one) << one.err().message;
-  EXPECT_EQ(one->filter.types, bit(event_type::board_deleted));
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one.value().filter.types, bit(event_type::board_deleted));
 }
 
 TEST(StreamRequest, EncodedCommaSeparatesNamesToo) {
   auto r =
       parse_stream_request(make_request(), "events=pathUpdated%2CnewBoard");
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->filter.types,
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().filter.types,
             bit(event_type::path_updated) | bit(event_type::new_board));
 }
 
@@ -94,11 +94,11 @@ TEST(StreamRequest, UnknownEventNameIs400OnEvents) {
 
 TEST(StreamRequest, BoardFilter) {
   auto r = parse_stream_request(make_request(), "board=7&events=newPath");
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->filter.board_id, 7);
-  EXPECT_TRUE(r->filter.passes(frame_of(event_type::new_path, 7)));
-  EXPECT_FALSE(r->filter.passes(frame_of(event_type::new_path, 8)));
-  EXPECT_FALSE(r->filter.passes(frame_of(event_type::new_board, 7)));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().filter.board_id, 7);
+  EXPECT_TRUE(r.value().filter.passes(frame_of(event_type::new_path, 7)));
+  EXPECT_FALSE(r.value().filter.passes(frame_of(event_type::new_path, 8)));
+  EXPECT_FALSE(r.value().filter.passes(frame_of(event_type::new_board, 7)));
 }
 
 TEST(StreamRequest, BadBoardIs400OnBoard) {
@@ -111,12 +111,12 @@ TEST(StreamRequest, BadBoardIs400OnBoard) {
 
 TEST(StreamRequest, LastEventIdFromQuery) {
   auto r = parse_stream_request(make_request(), "lastEventId=42");
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->last_event_id, 42);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().last_event_id, 42);
   // 0: "I have seen nothing", a valid resume point.
   auto zero = parse_stream_request(make_request(), "lastEventId=0");
-  ASSERT_TRUE(zero) << zero.err().message;
-  EXPECT_EQ(zero->last_event_id, 0);
+  ASSERT_TRUE(zero) << zero.error().message;
+  EXPECT_EQ(zero.value().last_event_id, 0);
 }
 
 TEST(StreamRequest, BadLastEventIdQueryIs400) {
@@ -130,29 +130,29 @@ TEST(StreamRequest, BadLastEventIdQueryIs400) {
 
 TEST(StreamRequest, LastEventIdHeader) {
   auto r = parse_stream_request(make_request("17"), "");
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->last_event_id, 17);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().last_event_id, 17);
 }
 
 TEST(StreamRequest, HeaderWinsOverQuery) {
   auto r = parse_stream_request(make_request("50"), "lastEventId=10");
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->last_event_id, 50);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().last_event_id, 50);
   // Even when the header is the older of the two.
   auto older = parse_stream_request(make_request("3"), "lastEventId=10");
-  ASSERT_TRUE(older) << older.err().message;
-  EXPECT_EQ(older->last_event_id, 3);
+  ASSERT_TRUE(older) << older.error().message;
+  EXPECT_EQ(older.value().last_event_id, 3);
 }
 
 TEST(StreamRequest, GarbageHeaderIsIgnored) {
   for (const std::string h : {"xyz", "-5", "12abc", "1.5"}) {
     SCOPED_TRACE(h);
     auto with_query = parse_stream_request(make_request(h), "lastEventId=10");
-    ASSERT_TRUE(with_query) << with_query.err().message;
-    EXPECT_EQ(with_query->last_event_id, 10);
+    ASSERT_TRUE(with_query) << with_query.error().message;
+    EXPECT_EQ(with_query.value().last_event_id, 10);
     auto alone = parse_stream_request(make_request(h), "");
-    ASSERT_TRUE(alone) << alone.err().message;
-    EXPECT_FALSE(alone->last_event_id);
+    ASSERT_TRUE(alone) << alone.error().message;
+    EXPECT_FALSE(alone.value().last_event_id);
   }
 }
 
@@ -163,8 +163,8 @@ TEST(StreamRequest, MalformedQueryIs400) {
 
 TEST(StreamRequest, UnknownParametersAreIgnored) {
   auto r = parse_stream_request(make_request(), "foo=bar&board=3");
-  ASSERT_TRUE(r) << r.err().message;
-  EXPECT_EQ(r->filter.board_id, 3);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().filter.board_id, 3);
 }
 
 } // namespace

@@ -9,9 +9,9 @@ TEST(DatabaseLocation, PostgresUrisChoosePostgres) {
   for (std::string uri : {"postgresql://dots@127.0.0.1:5432/dots",
                           "postgres://db.example/dots?sslmode=require"}) {
     auto where = parse_database_location(uri);
-    ASSERT_TRUE(where) << uri << ": " << where.err().message;
-    EXPECT_EQ(where->kind, backend::postgres);
-    EXPECT_EQ(where->target, uri);
+    ASSERT_TRUE(where) << uri << ": " << where.error().message;
+    EXPECT_EQ(where.value().kind, backend::postgres);
+    EXPECT_EQ(where.value().target, uri);
   }
 }
 
@@ -22,9 +22,9 @@ TEST(DatabaseLocation, FilesAndSqlitePrefixChooseSqlite) {
            {"sqlite:postgres://odd-name.db", "postgres://odd-name.db"},
            {"a=b.db", "a=b.db"}}) {
     auto where = parse_database_location(text);
-    ASSERT_TRUE(where) << text << ": " << where.err().message;
-    EXPECT_EQ(where->kind, backend::sqlite);
-    EXPECT_EQ(where->target, file);
+    ASSERT_TRUE(where) << text << ": " << where.error().message;
+    EXPECT_EQ(where.value().kind, backend::sqlite);
+    EXPECT_EQ(where.value().target, file);
   }
 }
 
@@ -35,9 +35,9 @@ TEST(DatabaseLocation, LikelyMistakesAreRefusedWithoutRepeatingThem) {
                            "host=127.0.0.1 password=hunter2", "dbname=dots"}) {
     auto where = parse_database_location(text);
     ASSERT_FALSE(where) << text;
-    EXPECT_EQ(where.err().code, "invalid_option");
-    EXPECT_EQ(where.err().message.find("hunter2"), std::string::npos)
-        << where.err().message;
+    EXPECT_EQ(where.error().code, "invalid_option");
+    EXPECT_EQ(where.error().message.find("hunter2"), std::string::npos)
+        << where.error().message;
   }
 }
 

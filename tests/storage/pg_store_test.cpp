@@ -112,7 +112,7 @@ protected:
   std::unique_ptr<store> open(connection_limits limits = {}) {
     auto s = open_pg_store(db_.url(), limits);
     if (!s) {
-      ADD_FAILURE() << s.err().code << ": " << s.err().message;
+      ADD_FAILURE() << s.error().code << ": " << s.error().message;
       return nullptr;
     }
     return std::move(s).value();
@@ -190,9 +190,10 @@ TEST_F(PgStore, RefusesASchemaNewerThanTheBuild) {
                        "'2030-01-01T00:00:00Z')"));
   auto s = open_pg_store(db_.url(), connection_limits{});
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.err().kind, error_kind::internal);
-  EXPECT_EQ(s.err().code, "schema_too_new");
-  EXPECT_NE(s.err().message.find("99"), std::string::npos) << s.err().message;
+  EXPECT_EQ(s.error().kind, error_kind::internal);
+  EXPECT_EQ(s.error().code, "schema_too_new");
+  EXPECT_NE(s.error().message.find("99"), std::string::npos)
+      << s.error().message;
   // The database is left as it was.
   EXPECT_EQ(db_.int_value("SELECT max(version) FROM schema_version"), 99);
   EXPECT_EQ(db_.int_value("SELECT count(*) FROM users"), 1);
@@ -210,9 +211,9 @@ TEST_F(PgStore, StalledWriterHoldsBackLaterIdsUntilItCommits) {
   ASSERT_TRUE(writer && reader);
   auto u = writer->create_user("alice", "h", t0);
   ASSERT_TRUE(u);
-  auto first = writer->create_board(u->id, sample_draft("first"), t0);
+  auto first = writer->create_board(u.value().id, sample_draft("first"), t0);
   ASSERT_TRUE(first);
-  ASSERT_EQ(first->event.id, 1);
+  ASSERT_EQ(first.value().event.id, 1);
 
   // Another instance's transaction takes the next id and stalls before
   // committing, exactly as pg_store's writers take theirs.
@@ -230,7 +231,7 @@ TEST_F(PgStore, StalledWriterHoldsBackLaterIdsUntilItCommits) {
   std::atomic<bool> done{false};
   std::optional<result<change<domain::board>>> late;
   std::thread t([&] {
-    late.emplace(writer->create_board(u->id, sample_draft("late"), t1));
+    late.emplace(writer->create_board(u.value().id, sample_draft("late"), t1));
     done = true;
   });
   const bool blocked = eventually(
@@ -241,30 +242,30 @@ TEST_F(PgStore, StalledWriterHoldsBackLaterIdsUntilItCommits) {
   // ...and meanwhile no reader sees an id after the held one: a reader at
   // `id > 1` must not be able to skip 2.
   auto during = reader->events_after(0, 100);
-  EXPECT_TRUE(during) << during.err().message;
+  EXPECT_TRUE(during) << during.error().message;
   if (during) {
-    EXPECT_EQ(during->latest_id, 1);
-    ASSERT_EQ(during->events.size(), 1U);
-    EXPECT_EQ(during->events[0], first->event);
+    EXPECT_EQ(during.value().latest_id, 1);
+    ASSERT_EQ(during.value().events.size(), 1U);
+    EXPECT_EQ(during.value().events[0], first.value().event);
   }
   auto tail = reader->events_after(1, 100);
-  EXPECT_TRUE(tail && tail->events.empty());
+  EXPECT_TRUE(tail && tail.value().events.empty());
 
   held.run("COMMIT");
   t.join();
   ASSERT_TRUE(late.has_value());
-  ASSERT_TRUE(*late) << late->err().message;
-  EXPECT_EQ((*late)->event.id, 3);
+  ASSERT_TRUE(*late) << late.value().error().message;
+  EXPECT_EQ((*late).value().event.id, 3);
 
   // Both appear, dense and in commit order.
   auto after = reader->events_after(0, 100);
-  ASSERT_TRUE(after) << after.err().message;
-  ASSERT_EQ(after->events.size(), 3U);
-  EXPECT_EQ(after->events[0].id, 1);
-  EXPECT_EQ(after->events[1].id, 2);
-  EXPECT_EQ(after->events[1].board_name, "held");
-  EXPECT_EQ(after->events[2], (*late)->event);
-  EXPECT_EQ(after->latest_id, 3);
+  ASSERT_TRUE(after) << after.error().message;
+  ASSERT_EQ(after.value().events.size(), 3U);
+  EXPECT_EQ(after.value().events[0].id, 1);
+  EXPECT_EQ(after.value().events[1].id, 2);
+  EXPECT_EQ(after.value().events[1].board_name, "held");
+  EXPECT_EQ(after.value().events[2], (*late).value().event);
+  EXPECT_EQ(after.value().latest_id, 3);
 }
 
 TEST_F(PgStore, ARolledBackWriterGivesItsIdBack) {
@@ -280,9 +281,9 @@ TEST_F(PgStore, ARolledBackWriterGivesItsIdBack) {
               "1");
     other.run("ROLLBACK");
   }
-  auto b = s->create_board(u->id, sample_draft(), t0);
-  ASSERT_TRUE(b) << b.err().message;
-  EXPECT_EQ(b->event.id, 1);
+  auto b = s->create_board(u.value().id, sample_draft(), t0);
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b.value().event.id, 1);
 }
 
 TEST_F(PgStore, EveryCommittedWriteNotifiesTheChannelOnce) {
@@ -296,7 +297,7 @@ TEST_F(PgStore, EveryCommittedWriteNotifiesTheChannelOnce) {
   // Reads and failed writes notify nobody; then one committed write.
   ASSERT_TRUE(s->list_boards(0, 10, 0));
   ASSERT_FALSE(s->update_board(42, sample_draft(), t1));
-  ASSERT_TRUE(s->create_board(u->id, sample_draft(), t0));
+  ASSERT_TRUE(s->create_board(u.value().id, sample_draft(), t0));
   EXPECT_EQ(listener.notifications(pg_event_channel, 15s), 1);
   // A round trip lets any notification sent before that commit arrive too.
   listener.run("SELECT 1");
@@ -320,13 +321,13 @@ TEST_F(PgStore, AConnectionKilledWhileIdleIsReplacedBeforeTheNextCall) {
   ASSERT_TRUE(eventually([&] { return store_sessions() == 0; }));
 
   auto back = s->find_account("alice");
-  ASSERT_TRUE(back) << back.err().message;
-  EXPECT_TRUE(back->has_value());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_TRUE(back.value().has_value());
   EXPECT_EQ(store_sessions(), 1);
-  auto u = (*back)->user;
+  auto u = (back.value())->user;
   auto b = s->create_board(u.id, sample_draft(), t1);
-  ASSERT_TRUE(b) << b.err().message;
-  EXPECT_EQ(b->event.id, 1);
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b.value().event.id, 1);
 }
 
 TEST_F(PgStore, KilledConnectionInsideATransactionRollsBackAndRecovers) {
@@ -342,8 +343,9 @@ TEST_F(PgStore, KilledConnectionInsideATransactionRollsBackAndRecovers) {
   raw_pg locker(db_.url());
   locker.hold_event_counter();
   std::optional<result<change<domain::board>>> cut;
-  std::thread t(
-      [&] { cut.emplace(s->create_board(u->id, sample_draft("cut"), t1)); });
+  std::thread t([&] {
+    cut.emplace(s->create_board(u.value().id, sample_draft("cut"), t1));
+  });
   EXPECT_TRUE(eventually(
       [&] { return store_sessions(" AND wait_event_type = 'Lock'") == 1; }));
   db_.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
@@ -353,12 +355,12 @@ TEST_F(PgStore, KilledConnectionInsideATransactionRollsBackAndRecovers) {
   locker.run("ROLLBACK");
   ASSERT_TRUE(cut.has_value());
   ASSERT_FALSE(*cut);
-  EXPECT_EQ(cut->err().kind, error_kind::unavailable);
+  EXPECT_EQ(cut.value().error().kind, error_kind::unavailable);
   EXPECT_EQ(db_.int_value("SELECT count(*) FROM boards"), 0);
 
-  auto again = s->create_board(u->id, sample_draft("again"), t1);
-  ASSERT_TRUE(again) << again.err().message;
-  EXPECT_EQ(again->event.id, 1);
+  auto again = s->create_board(u.value().id, sample_draft("again"), t1);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again.value().event.id, 1);
   EXPECT_EQ(db_.int_value("SELECT count(*) FROM boards"), 1);
 }
 
@@ -372,20 +374,21 @@ TEST_F(PgStore, StatementTimeoutIsUnavailableAndChangesNothing) {
 
   raw_pg locker(db_.url());
   locker.hold_event_counter();
-  auto r = s->create_board(u->id, sample_draft(), t1);
+  auto r = s->create_board(u.value().id, sample_draft(), t1);
   locker.run("ROLLBACK");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.err().kind, error_kind::unavailable);
-  EXPECT_EQ(r.err().code, "database_unavailable");
-  EXPECT_EQ(r.err().retry_after, 1U);
+  EXPECT_EQ(r.error().kind, error_kind::unavailable);
+  EXPECT_EQ(r.error().code, "database_unavailable");
+  EXPECT_EQ(r.error().retry_after, 1U);
   // Clients learn nothing of the inside (the step, the server's words).
-  EXPECT_EQ(r.err().message, "the database is unavailable; try again shortly");
+  EXPECT_EQ(r.error().message,
+            "the database is unavailable; try again shortly");
   EXPECT_EQ(db_.int_value("SELECT count(*) FROM boards"), 0);
 
   // The session survives a cancelled statement.
-  auto ok = s->create_board(u->id, sample_draft(), t1);
-  ASSERT_TRUE(ok) << ok.err().message;
-  EXPECT_EQ(ok->event.id, 1);
+  auto ok = s->create_board(u.value().id, sample_draft(), t1);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok.value().event.id, 1);
 }
 
 TEST_F(PgStore, UnreachableServerIsUnavailableAndHidesThePassword) {
@@ -394,17 +397,17 @@ TEST_F(PgStore, UnreachableServerIsUnavailableAndHidesThePassword) {
   // Port 1 on loopback: nothing listens, the connection is refused at once.
   auto s = open_pg_store("postgresql://dots:s3cret-pw@127.0.0.1:1/dots", quick);
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.err().kind, error_kind::unavailable);
-  EXPECT_EQ(s.err().code, "database_unavailable");
-  EXPECT_EQ(s.err().message.find("s3cret-pw"), std::string::npos)
-      << s.err().message;
+  EXPECT_EQ(s.error().kind, error_kind::unavailable);
+  EXPECT_EQ(s.error().code, "database_unavailable");
+  EXPECT_EQ(s.error().message.find("s3cret-pw"), std::string::npos)
+      << s.error().message;
 
   auto via_location = open_store(
       database_location{backend::postgres,
                         "postgres://dots:s3cret-pw@127.0.0.1:1/dots"},
       quick);
   ASSERT_FALSE(via_location);
-  EXPECT_EQ(via_location.err().kind, error_kind::unavailable);
+  EXPECT_EQ(via_location.error().kind, error_kind::unavailable);
 }
 
 } // namespace

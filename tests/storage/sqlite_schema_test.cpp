@@ -57,7 +57,7 @@ TEST_F(SqliteSchema, MigrationsAreContiguousAndEndAtTheBuildVersion) {
 TEST_F(SqliteSchema, FreshFileGetsTheCurrentSchema) {
   {
     auto s = open_sqlite_store(file());
-    ASSERT_TRUE(s) << s.err().message;
+    ASSERT_TRUE(s) << s.error().message;
   }
   raw_db raw(file());
   EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
@@ -75,7 +75,7 @@ TEST_F(SqliteSchema, FreshFileGetsTheCurrentSchema) {
 TEST_F(SqliteSchema, ReopeningACurrentFileChangesNothing) {
   for (int i = 0; i < 3; ++i) {
     auto s = open_sqlite_store(file());
-    ASSERT_TRUE(s) << s.err().message;
+    ASSERT_TRUE(s) << s.error().message;
   }
   raw_db raw(file());
   EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
@@ -92,8 +92,8 @@ TEST_F(SqliteSchema, UpgradesAVersion1FileKeepingItsData) {
   }
 
   auto opened = open_sqlite_store(file());
-  ASSERT_TRUE(opened) << opened.err().message;
-  auto& db = **opened;
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& db = *opened.value();
   {
     raw_db raw(file());
     EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
@@ -101,41 +101,41 @@ TEST_F(SqliteSchema, UpgradesAVersion1FileKeepingItsData) {
   }
 
   auto alice = db.find_account("ALICE");
-  ASSERT_TRUE(alice && alice->has_value());
-  EXPECT_EQ((*alice)->user, (domain::user{1, "Alice"}));
-  EXPECT_EQ((*alice)->password_hash, "hash-a");
+  ASSERT_TRUE(alice && alice.value().has_value());
+  EXPECT_EQ((alice.value())->user, (domain::user{1, "Alice"}));
+  EXPECT_EQ((alice.value())->password_hash, "hash-a");
   auto token_user = db.find_token_user("tok-a", "2026-01-01T00:00:00Z");
-  ASSERT_TRUE(token_user && token_user->has_value());
-  EXPECT_EQ((*token_user)->id, 1);
+  ASSERT_TRUE(token_user && token_user.value().has_value());
+  EXPECT_EQ((token_user.value())->id, 1);
 
   auto board = db.get_board(7);
-  ASSERT_TRUE(board) << board.err().message;
-  EXPECT_EQ(board->name, "Stara plansza");
-  EXPECT_EQ(board->rows, 3);
-  EXPECT_EQ(board->creator_username, "Alice");
-  EXPECT_EQ(board->dots,
+  ASSERT_TRUE(board) << board.error().message;
+  EXPECT_EQ(board.value().name, "Stara plansza");
+  EXPECT_EQ(board.value().rows, 3);
+  EXPECT_EQ(board.value().creator_username, "Alice");
+  EXPECT_EQ(board.value().dots,
             (std::vector<domain::dot>{{0, 0, "#ff0000"}, {2, 2, "#ff0000"}}));
-  EXPECT_EQ(board->updated_at, "2025-01-04T00:00:00Z");
+  EXPECT_EQ(board.value().updated_at, "2025-01-04T00:00:00Z");
 
   auto path = db.get_path(7, 2);
-  ASSERT_TRUE(path) << path.err().message;
-  EXPECT_EQ(path->id, 3);
-  EXPECT_EQ(path->user_username, "bob");
-  ASSERT_EQ(path->segments.size(), 1U);
-  EXPECT_EQ(path->segments[0].cells,
+  ASSERT_TRUE(path) << path.error().message;
+  EXPECT_EQ(path.value().id, 3);
+  EXPECT_EQ(path.value().user_username, "bob");
+  ASSERT_EQ(path.value().segments.size(), 1U);
+  EXPECT_EQ(path.value().segments[0].cells,
             (std::vector<domain::cell>{{0, 0}, {0, 1}}));
 
   // The upgraded file works as a new one: an old path's next save is an
   // update, new boards continue the old ids, and the log starts at 1.
   auto saved = db.save_path(7, 2, {{"#ff0000", {{0, 0}}}}, false,
                             "2026-01-01T00:00:00Z");
-  ASSERT_TRUE(saved) << saved.err().message;
-  EXPECT_FALSE(saved->created);
-  EXPECT_EQ(saved->event.id, 1);
+  ASSERT_TRUE(saved) << saved.error().message;
+  EXPECT_FALSE(saved.value().created);
+  EXPECT_EQ(saved.value().event.id, 1);
   auto fresh = db.create_board(2, test::sample_draft(), "2026-01-01T00:00:00Z");
-  ASSERT_TRUE(fresh) << fresh.err().message;
-  EXPECT_GT(fresh->value.id, 7);
-  EXPECT_EQ(fresh->event.id, 2);
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_GT(fresh.value().value.id, 7);
+  EXPECT_EQ(fresh.value().event.id, 2);
 }
 
 TEST_F(SqliteSchema, UpgradesAVersion2LogToTypedFieldsWithTheSamePayloads) {
@@ -165,24 +165,25 @@ TEST_F(SqliteSchema, UpgradesAVersion2LogToTypedFieldsWithTheSamePayloads) {
                    type + "', 7, '" + data + "')"));
   }
   auto opened = open_sqlite_store(file());
-  ASSERT_TRUE(opened) << opened.err().message;
-  auto slice = (*opened)->events_after(0, 100);
-  ASSERT_TRUE(slice) << slice.err().message;
-  ASSERT_EQ(slice->events.size(), old_events.size());
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto slice = (opened.value())->events_after(0, 100);
+  ASSERT_TRUE(slice) << slice.error().message;
+  ASSERT_EQ(slice.value().events.size(), old_events.size());
   for (std::size_t i = 0; i < old_events.size(); ++i) {
     SCOPED_TRACE(i);
-    const auto& ev = slice->events[i];
+    const auto& ev = slice.value().events[i];
     EXPECT_EQ(ev.id, static_cast<std::int64_t>(i) + 1);
     EXPECT_EQ(domain::event_name(ev.type), old_events[i].first);
     EXPECT_EQ(ev.board_id, 7);
     EXPECT_EQ(domain::event_data(ev), old_events[i].second);
   }
-  EXPECT_EQ(slice->latest_id, 5);
+  EXPECT_EQ(slice.value().latest_id, 5);
   // New events continue the old ids.
   auto fresh =
-      (*opened)->create_board(2, test::sample_draft(), "2026-01-01T00:00:00Z");
-  ASSERT_TRUE(fresh) << fresh.err().message;
-  EXPECT_EQ(fresh->event.id, 6);
+      (opened.value())
+          ->create_board(2, test::sample_draft(), "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_EQ(fresh.value().event.id, 6);
   raw_db raw(file());
   EXPECT_EQ(raw.int_value("SELECT count(*) FROM pragma_table_info('events') "
                           "WHERE name = 'data'"),
@@ -196,9 +197,10 @@ TEST_F(SqliteSchema, RefusesAFileNewerThanTheBuild) {
   }
   auto s = open_sqlite_store(file());
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.err().kind, error_kind::internal);
-  EXPECT_EQ(s.err().code, "schema_too_new");
-  EXPECT_NE(s.err().message.find("99"), std::string::npos) << s.err().message;
+  EXPECT_EQ(s.error().kind, error_kind::internal);
+  EXPECT_EQ(s.error().code, "schema_too_new");
+  EXPECT_NE(s.error().message.find("99"), std::string::npos)
+      << s.error().message;
   // The file is left as it was.
   raw_db raw(file());
   EXPECT_EQ(raw.int_value("PRAGMA user_version"), 99);
@@ -217,8 +219,9 @@ TEST_F(SqliteSchema, AFailedStepRollsBackAndKeepsTheOldVersion) {
   }
   auto s = open_sqlite_store(file());
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.err().kind, error_kind::internal);
-  EXPECT_NE(s.err().message.find("v2"), std::string::npos) << s.err().message;
+  EXPECT_EQ(s.error().kind, error_kind::internal);
+  EXPECT_NE(s.error().message.find("v2"), std::string::npos)
+      << s.error().message;
   raw_db raw(file());
   EXPECT_EQ(raw.int_value("PRAGMA user_version"), 1);
   // Not even the statements before the failing one remain.

@@ -29,7 +29,7 @@ protected:
 
 TEST_F(SqliteStore, CreatesFolderAndUsesWal) {
   auto s = open_sqlite_store(file());
-  ASSERT_TRUE(s) << s.err().message;
+  ASSERT_TRUE(s) << s.error().message;
   EXPECT_TRUE(std::filesystem::exists(file()));
   raw_db raw(file());
   EXPECT_EQ(raw.text_value("PRAGMA journal_mode"), "wal");
@@ -39,11 +39,11 @@ TEST_F(SqliteStore, OpenStoreTakesAFileNameOrASqlitePrefix) {
   for (const std::string& text :
        {file().string(), "sqlite:" + file().string()}) {
     auto where = parse_database_location(text);
-    ASSERT_TRUE(where) << where.err().message;
-    EXPECT_EQ(where->kind, backend::sqlite);
-    EXPECT_EQ(where->target, file().string());
-    auto s = open_store(*where, connection_limits{});
-    ASSERT_TRUE(s) << s.err().message;
+    ASSERT_TRUE(where) << where.error().message;
+    EXPECT_EQ(where.value().kind, backend::sqlite);
+    EXPECT_EQ(where.value().target, file().string());
+    auto s = open_store(where.value(), connection_limits{});
+    ASSERT_TRUE(s) << s.error().message;
   }
   raw_db raw(file());
   EXPECT_EQ(raw.int_value("PRAGMA user_version"), sqlite_schema_version());
@@ -52,13 +52,14 @@ TEST_F(SqliteStore, OpenStoreTakesAFileNameOrASqlitePrefix) {
 TEST_F(SqliteStore, ClosingCheckpointsAndRemovesTheWriteAheadLog) {
   {
     auto opened = open_sqlite_store(file());
-    ASSERT_TRUE(opened) << opened.err().message;
-    auto& db = **opened;
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& db = *opened.value();
     auto u = db.create_user("alice", "h", t0);
     ASSERT_TRUE(u);
-    auto b = db.create_board(u->id, sample_draft(), t0);
+    auto b = db.create_board(u.value().id, sample_draft(), t0);
     ASSERT_TRUE(b);
-    ASSERT_TRUE(db.save_path(b->value.id, u->id, red_start(), false, t1));
+    ASSERT_TRUE(
+        db.save_path(b.value().value.id, u.value().id, red_start(), false, t1));
     EXPECT_TRUE(std::filesystem::exists(file().string() + "-wal"));
   }
   // Closing the last connection checkpointed: the file alone holds it all.

@@ -113,7 +113,7 @@ std::vector<std::string> open_together(int n, Open open) {
       while (ready.load() < n)
         std::this_thread::yield();
       if (auto s = open(); !s)
-        failures[static_cast<std::size_t>(i)] = s.err().message;
+        failures[static_cast<std::size_t>(i)] = s.error().message;
     });
   for (auto& t : threads)
     t.join();
