@@ -23,7 +23,9 @@ struct options {
   unsigned db_statement_timeout_ms = 5000;
   unsigned event_poll_ms = 1000; ///< the event log's slow poll
   std::vector<std::string> trusted_proxies;
-  unsigned threads = 0; ///< 0: one per core
+  unsigned threads = 0; ///< I/O threads; 0: one per core
+  /// CAF worker threads; 0: the cores, at most two.
+  unsigned actor_threads = 0;
   log::level log_level = log::level::info;
   std::string web_dir; ///< empty: ./web/dist when it exists
   unsigned keepalive_seconds = 15;

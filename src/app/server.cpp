@@ -9,6 +9,7 @@
 #include "storage/pg_listener.hpp"
 #include "util/log.hpp"
 
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
@@ -121,7 +122,248 @@ std::optional<storage::event_slice> load_retained(storage::store& store,
   }
 }
 
+/// The CAF workers: `--actor-threads`, or the cores up to two. The actors
+/// that do I/O are detached (threads of their own); the pool runs the
+/// notifier and the timer, and more workers than cores would only take
+/// time from the I/O threads.
+unsigned actor_workers(const options& opts) {
+  if (opts.actor_threads != 0)
+    return opts.actor_threads;
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 2u);
+}
+
+caf::actor_system_config& configure(caf::actor_system_config& cfg,
+                                    const options& opts) {
+  cfg.set("scheduler.max-threads", actor_workers(opts));
+  // Workers that sleep on a condition variable instead of polling: the
+  // actors here see a few messages per event, and CAF's default stealing
+  // workers either burn CPU polling or, once relaxed, pick a new message up
+  // only after a 10 ms nap, which adds to every request and every event.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  return cfg;
+}
+
+domain::error start_failure(std::string message) {
+  return domain::error{
+      domain::error_kind::internal, "start_failed", std::move(message), {}};
+}
+
 } // namespace
+
+/// Everything a started server holds. Members are destroyed in reverse
+/// order: the listener and the shards (with the coroutines still on them)
+/// before the actor system, whose destructor waits for every actor.
+struct server::running {
+  explicit running(const options& opts)
+      : sys(configure(cfg, opts)) {}
+  ~running() { shut_down(std::chrono::milliseconds{0}); }
+
+  caf::actor_system_config cfg; ///< CAF keeps a reference: declared first
+  caf::actor_system sys;
+  std::vector<std::unique_ptr<http::shard>> shards;
+  std::unique_ptr<http::app_context> ctx;
+  std::vector<caf::actor> actors; ///< every long-lived actor, for exit
+  std::unique_ptr<storage::pg_listener> bus;
+  std::unique_ptr<http::listener> listener;
+  bool shards_started = false;
+  bool down = false;
+
+  void shut_down(std::chrono::milliseconds grace);
+};
+
+void server::running::shut_down(std::chrono::milliseconds grace) {
+  if (down)
+    return;
+  down = true;
+  if (ctx) {
+    ctx->ready = false;
+    ctx->draining = true;
+  }
+  if (listener)
+    listener->stop();
+  if (bus)
+    bus->stop();
+  if (shards_started) {
+    // Each shard ends its streams and idle connections on its own thread,
+    // then runs until what is left (requests in flight) has completed.
+    for (auto& s : shards) {
+      http::net::post(s->io(), [&s = *s] {
+        s.hub->close_all();
+        s.close_idle();
+      });
+      s->finish();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    std::size_t late = 0;
+    for (auto& s : shards)
+      if (!s->wait_until(deadline))
+        late += s->sessions.load();
+    if (late > 0)
+      log::warn(late, " connections still open at the deadline; closing them");
+    for (auto& s : shards)
+      s->stop();
+    for (auto& s : shards)
+      s->join();
+  }
+  // The actors close their database connections as they exit.
+  bus.reset();
+  for (auto& a : actors)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  actors.clear();
+  sys.await_all_actors_done();
+}
+
+server::server(options opts)
+    : opts_(std::move(opts)) {}
+
+server::~server() {
+  stop(std::chrono::milliseconds{0});
+}
+
+domain::result<void> server::start() {
+  if (run_)
+    return start_failure("the server is already started");
+  const auto& opts = opts_;
+  auto endpoint = resolve(opts.listen_host, opts.listen_port);
+  if (!endpoint)
+    return start_failure("cannot resolve the listen address " +
+                         opts.listen_host);
+
+  // -- database ---------------------------------------------------------------
+  BOOST_OUTCOME_TRY(auto where, storage::parse_database_location(opts.db));
+  const bool postgres = where.kind == storage::backend::postgres;
+  const storage::connection_limits db_limits{
+      std::chrono::seconds{opts.db_connect_timeout_seconds},
+      std::chrono::milliseconds{opts.db_statement_timeout_ms}};
+  log::info("opening database ", storage::redacted(where), " (",
+            postgres ? "PostgreSQL" : "SQLite", ", schema version ",
+            storage::schema_version(where.kind), ")");
+  auto bootstrap = connect(where, db_limits);
+  if (!bootstrap)
+    return start_failure("cannot open the database");
+  if (auto trimmed = (*bootstrap)->trim_events(opts.event_retention); !trimmed)
+    log::warn("cannot trim the event log: ", trimmed.error().message);
+  auto retained = load_retained(**bootstrap, opts.event_retention);
+  if (!retained)
+    return start_failure("cannot read the event log");
+  log::info("event log: ", retained->events.size(),
+            " retained events, latest id ", retained->latest_id);
+  // One connection per persistence actor and one for reading the log: the
+  // database serialises their writes and lets them read meanwhile.
+  auto accounts_store = std::move(*bootstrap);
+  auto boards_store = connect(where, db_limits);
+  auto paths_store = connect(where, db_limits);
+  auto log_store = connect(where, db_limits);
+  if (!boards_store || !paths_store || !log_store)
+    return start_failure("cannot open the database");
+
+  // -- actors and I/O ---------------------------------------------------------
+  auto run = std::make_unique<running>(opts);
+  auto& sys = run->sys;
+  const auto threads = opts.threads != 0
+                           ? opts.threads
+                           : std::max(1u, std::thread::hardware_concurrency());
+  const auto descriptors = raise_descriptor_limit();
+  auto metrics = std::make_shared<server_metrics>();
+  http::stream_limits limits{opts.stream_queue_frames, opts.stream_queue_bytes};
+  std::vector<std::shared_ptr<actors::frame_sink>> sinks;
+  std::vector<std::shared_ptr<http::stream_hub>> hubs;
+  for (unsigned i = 0; i < threads; ++i) {
+    auto& s = run->shards.emplace_back(std::make_unique<http::shard>(i));
+    s->hub = std::make_shared<http::stream_hub>(s->io(), limits);
+    sinks.push_back(s->hub);
+    hubs.push_back(s->hub);
+  }
+  actors::notifier_config ncfg;
+  ncfg.retention = static_cast<std::size_t>(opts.event_retention);
+  ncfg.metrics = metrics;
+  auto event_log = actors::spawn_event_log(sys, std::move(*log_store));
+  auto notifier = actors::spawn_notifier(sys, std::move(sinks), event_log,
+                                         std::move(retained->events),
+                                         retained->latest_id, ncfg);
+  actors::retention_config rcfg{opts.event_retention};
+  auto accounts = actors::spawn_accounts(
+      sys, std::move(accounts_store),
+      actors::accounts_config{opts.login_limit, security::session_lifetime});
+  auto boards =
+      actors::spawn_boards(sys, std::move(*boards_store), notifier, rcfg);
+  auto paths =
+      actors::spawn_paths(sys, std::move(*paths_store), notifier, rcfg);
+  auto timer = actors::spawn_timer(
+      sys, notifier, std::chrono::seconds{opts.keepalive_seconds},
+      std::chrono::milliseconds{opts.event_poll_ms});
+  // Exit order does not matter: each finishes the message it is on.
+  for (auto a :
+       {caf::actor_cast<caf::actor>(timer),
+        caf::actor_cast<caf::actor>(event_log),
+        caf::actor_cast<caf::actor>(accounts),
+        caf::actor_cast<caf::actor>(boards), caf::actor_cast<caf::actor>(paths),
+        caf::actor_cast<caf::actor>(notifier)})
+    run->actors.push_back(std::move(a));
+
+  run->ctx = std::make_unique<http::app_context>(sys, accounts, boards, paths,
+                                                 notifier, metrics);
+  auto& ctx = *run->ctx;
+  ctx.limits.request_timeout =
+      std::chrono::seconds{opts.request_timeout_seconds};
+  ctx.streams.max_streams = opts.max_streams != 0
+                                ? opts.max_streams
+                                : default_max_streams(descriptors);
+  ctx.web_dir = web_dir_of(opts);
+  ctx.hubs = std::move(hubs);
+  ctx.trusted_proxies = opts.trusted_proxies;
+
+  // Other instances' commits arrive as NOTIFY on one LISTEN connection,
+  // waited on asynchronously by the first shard; each wakes the notifier,
+  // which reads the new rows itself. SQLite has one process: no bus.
+  if (postgres) {
+    storage::pg_listener::callbacks cb;
+    cb.on_wake = [notifier] {
+      caf::anon_send(notifier, actors::log_wake{});
+    };
+    cb.on_state = [&ctx](bool connected) {
+      if (ctx.database_reachable.exchange(connected) != connected)
+        log::info(connected ? "database reachable; listening for events"
+                            : "database unreachable; /readyz answers 503");
+    };
+    run->bus = std::make_unique<storage::pg_listener>(
+        run->shards.front()->io().get_executor(), where.target, db_limits,
+        std::move(cb));
+  }
+  try {
+    run->listener =
+        std::make_unique<http::listener>(ctx, run->shards, *endpoint);
+  } catch (const boost::system::system_error& e) {
+    return start_failure("cannot listen on " + opts.listen_host + ":" +
+                         std::to_string(opts.listen_port) + ": " +
+                         e.code().message());
+  }
+  for (auto& s : run->shards)
+    s->start();
+  run->shards_started = true;
+  if (run->bus)
+    run->bus->start();
+  run->listener->start();
+  ctx.ready = true;
+  log::info(threads, " I/O threads, ", actor_workers(opts),
+            " actor threads, up to ", ctx.streams.max_streams,
+            " streams, keep-alive every ", opts.keepalive_seconds, " s",
+            ctx.web_dir.empty() ? ", no browser app (web/dist not built)"
+                                : ", browser app from " + ctx.web_dir.string());
+  run_ = std::move(run);
+  return domain::success();
+}
+
+std::string server::url() const {
+  return run_ ? url_of(run_->listener->local_endpoint()) : std::string{};
+}
+
+void server::stop(std::chrono::milliseconds grace) {
+  if (!run_)
+    return;
+  run_->shut_down(grace);
+  run_.reset();
+}
 
 int run_server(const options& opts) {
   log::set_level(opts.log_level);
@@ -130,198 +372,24 @@ int run_server(const options& opts) {
     log::error("libsodium cannot be initialised");
     return 1;
   }
-  auto endpoint = resolve(opts.listen_host, opts.listen_port);
-  if (!endpoint) {
-    log::error("cannot resolve the listen address ", opts.listen_host);
-    return 1;
+  // Signals are caught from here on, before any thread could take one.
+  http::net::io_context control;
+  http::net::signal_set signals{control, SIGINT, SIGTERM};
+  signals.async_wait([](const boost::system::error_code&, int sig) {
+    log::info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM",
+              "; shutting down");
+  });
+  server srv{opts};
+  if (auto started = srv.start(); !started) {
+    const auto& err = started.error();
+    log::error(err.message);
+    return err.kind == domain::error_kind::invalid ? 2 : 1;
   }
-
-  // -- database
-  // -----------------------------------------------------------------
-  auto where = storage::parse_database_location(opts.db);
-  if (!where) {
-    log::error(where.error().message);
-    return 2;
-  }
-  const bool postgres = where.value().kind == storage::backend::postgres;
-  const storage::connection_limits db_limits{
-      std::chrono::seconds{opts.db_connect_timeout_seconds},
-      std::chrono::milliseconds{opts.db_statement_timeout_ms}};
-  log::info("opening database ", storage::redacted(where.value()), " (",
-            postgres ? "PostgreSQL" : "SQLite", ", schema version ",
-            storage::schema_version(where.value().kind), ")");
-  auto bootstrap = connect(where.value(), db_limits);
-  if (!bootstrap)
-    return 1;
-  if (auto trimmed = (*bootstrap)->trim_events(opts.event_retention); !trimmed)
-    log::warn("cannot trim the event log: ", trimmed.error().message);
-  auto retained = load_retained(**bootstrap, opts.event_retention);
-  if (!retained)
-    return 1;
-  log::info("event log: ", retained->events.size(),
-            " retained events, latest id ", retained->latest_id);
-  // One connection per persistence actor and one for reading the log: the
-  // database serialises their writes and lets them read meanwhile.
-  auto accounts_store = std::move(*bootstrap);
-  auto boards_store = connect(where.value(), db_limits);
-  auto paths_store = connect(where.value(), db_limits);
-  auto log_store = connect(where.value(), db_limits);
-  if (!boards_store || !paths_store || !log_store)
-    return 1;
-
-  // -- actors and I/O
-  // -------------------------------------------------------------
-  caf::actor_system_config cfg;
-  // Two cores on the target machines: the I/O threads need them as much as
-  // the actors do.
-  cfg.set("scheduler.max-threads", 2);
-  // Workers that sleep on a condition variable instead of polling: the
-  // actors here see a few messages per event, and CAF's default stealing
-  // workers either burn CPU polling or, once relaxed, pick a new message up
-  // only after a 10 ms nap, which adds to every request and every event.
-  cfg.set("scheduler.policy", caf::atom("sharing"));
-  caf::actor_system sys{cfg};
-  auto threads = opts.threads != 0
-                     ? opts.threads
-                     : std::max(1u, std::thread::hardware_concurrency());
-  auto descriptors = raise_descriptor_limit();
-  int exit_code = 0;
-  {
-    auto metrics = std::make_shared<server_metrics>();
-    http::stream_limits limits{opts.stream_queue_frames,
-                               opts.stream_queue_bytes};
-    std::vector<std::unique_ptr<http::shard>> shards;
-    std::vector<std::shared_ptr<actors::frame_sink>> sinks;
-    std::vector<std::shared_ptr<http::stream_hub>> hubs;
-    for (unsigned i = 0; i < threads; ++i) {
-      auto& s = shards.emplace_back(std::make_unique<http::shard>(i));
-      s->hub = std::make_shared<http::stream_hub>(s->io(), limits);
-      sinks.push_back(s->hub);
-      hubs.push_back(s->hub);
-    }
-    actors::notifier_config ncfg;
-    ncfg.retention = static_cast<std::size_t>(opts.event_retention);
-    ncfg.metrics = metrics;
-    auto event_log = actors::spawn_event_log(sys, std::move(*log_store));
-    auto notifier = actors::spawn_notifier(sys, std::move(sinks), event_log,
-                                           std::move(retained->events),
-                                           retained->latest_id, ncfg);
-    actors::retention_config rcfg{opts.event_retention};
-    auto accounts = actors::spawn_accounts(
-        sys, std::move(accounts_store),
-        actors::accounts_config{opts.login_limit, security::session_lifetime});
-    auto boards =
-        actors::spawn_boards(sys, std::move(*boards_store), notifier, rcfg);
-    auto paths =
-        actors::spawn_paths(sys, std::move(*paths_store), notifier, rcfg);
-    auto timer = actors::spawn_timer(
-        sys, notifier, std::chrono::seconds{opts.keepalive_seconds},
-        std::chrono::milliseconds{opts.event_poll_ms});
-
-    http::app_context ctx{sys, accounts, boards, paths, notifier, metrics};
-    ctx.limits.request_timeout =
-        std::chrono::seconds{opts.request_timeout_seconds};
-    ctx.streams.max_streams = opts.max_streams != 0
-                                  ? opts.max_streams
-                                  : default_max_streams(descriptors);
-    ctx.web_dir = web_dir_of(opts);
-    ctx.hubs = std::move(hubs);
-    ctx.trusted_proxies = opts.trusted_proxies;
-
-    // Other instances' commits arrive as NOTIFY on one LISTEN connection,
-    // waited on asynchronously by the first shard; each wakes the notifier,
-    // which reads the new rows itself. SQLite has one process: no bus.
-    std::unique_ptr<storage::pg_listener> bus;
-    if (postgres) {
-      storage::pg_listener::callbacks cb;
-      cb.on_wake = [notifier] {
-        caf::anon_send(notifier, actors::log_wake{});
-      };
-      cb.on_state = [&ctx](bool connected) {
-        if (ctx.database_reachable.exchange(connected) != connected)
-          log::info(connected ? "database reachable; listening for events"
-                              : "database unreachable; /readyz answers 503");
-      };
-      bus = std::make_unique<storage::pg_listener>(
-          shards.front()->io().get_executor(), where.value().target, db_limits,
-          std::move(cb));
-    }
-
-    std::unique_ptr<http::listener> listener;
-    try {
-      listener = std::make_unique<http::listener>(ctx, shards, *endpoint);
-    } catch (const boost::system::system_error& e) {
-      log::error("cannot listen on ", opts.listen_host, ":", opts.listen_port,
-                 ": ", e.code().message());
-      exit_code = 1;
-    }
-    if (listener) {
-      // Signals are caught from here on, before any thread could take one.
-      http::net::io_context control;
-      http::net::signal_set signals{control, SIGINT, SIGTERM};
-      signals.async_wait([](const boost::system::error_code&, int sig) {
-        log::info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM",
-                  "; shutting down");
-      });
-      for (auto& s : shards)
-        s->start();
-      if (bus)
-        bus->start();
-      listener->start();
-      ctx.ready = true;
-      log::info(threads, " I/O threads, up to ", ctx.streams.max_streams,
-                " streams, keep-alive every ", opts.keepalive_seconds, " s",
-                ctx.web_dir.empty()
-                    ? ", no browser app (web/dist not built)"
-                    : ", browser app from " + ctx.web_dir.string());
-      std::cout << "Dots listening on " << url_of(listener->local_endpoint())
-                << std::endl;
-      control.run();
-
-      // -- shutdown
-      // -------------------------------------------------------------
-      ctx.ready = false;
-      ctx.draining = true;
-      listener->stop();
-      if (bus)
-        bus->stop();
-      for (auto& s : shards)
-        http::net::post(s->io(), [&s = *s] {
-          s.hub->close_all();
-          s.close_idle();
-        });
-      auto deadline =
-          std::chrono::steady_clock::now() + std::chrono::seconds{5};
-      auto busy = [&] {
-        std::size_t n = 0;
-        for (auto& s : shards)
-          n += s->sessions.load();
-        return n;
-      };
-      while (busy() > 0 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds{10});
-      if (auto left = busy(); left > 0)
-        log::warn(left,
-                  " connections still open at the deadline; closing them");
-    }
-    for (auto& s : shards)
-      s->stop();
-    for (auto& s : shards)
-      s->join();
-    // The actors close their database connections as they exit.
-    bus.reset();
-    for (auto a : {caf::actor_cast<caf::actor>(timer),
-                   caf::actor_cast<caf::actor>(event_log),
-                   caf::actor_cast<caf::actor>(accounts),
-                   caf::actor_cast<caf::actor>(boards),
-                   caf::actor_cast<caf::actor>(paths),
-                   caf::actor_cast<caf::actor>(notifier)})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    sys.await_all_actors_done();
-  }
-  if (exit_code == 0)
-    log::info("stopped; database closed");
-  return exit_code;
+  std::cout << "Dots listening on " << srv.url() << std::endl;
+  control.run();
+  srv.stop();
+  log::info("stopped; database closed");
+  return 0;
 }
 
 } // namespace dots::app

@@ -16,12 +16,21 @@ void shard::start() {
     for (;;) {
       try {
         io_.run();
+        ended_.set_value();
         return;
       } catch (const std::exception& e) {
         log::error("shard ", index_, ": ", e.what());
       }
     }
   }};
+}
+
+void shard::finish() {
+  work_.reset();
+}
+
+bool shard::wait_until(std::chrono::steady_clock::time_point deadline) {
+  return ended_future_.wait_until(deadline) == std::future_status::ready;
 }
 
 void shard::stop() {

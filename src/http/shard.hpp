@@ -4,7 +4,9 @@
 #include "http/stream_hub.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <future>
 #include <list>
 #include <memory>
 #include <thread>
@@ -23,8 +25,17 @@ public:
   std::size_t index() const noexcept { return index_; }
   net::io_context& io() noexcept { return io_; }
 
-  /// Runs the io_context on a new thread until stop().
+  /// Runs the io_context on a new thread until it runs out of work after
+  /// finish(), or until stop().
   void start();
+  /// Lets the thread end once everything on it has completed: sessions
+  /// finishing their response, streams closing, timers cancelled. Nothing
+  /// new may be started on the shard afterwards.
+  void finish();
+  /// Waits until the thread has ended on its own (after finish()); false
+  /// when `deadline` came first.
+  bool wait_until(std::chrono::steady_clock::time_point deadline);
+  /// Ends the thread's loop now, abandoning whatever is still pending.
   void stop();
   void join();
 
@@ -55,10 +66,14 @@ public:
 
 private:
   std::size_t index_;
+  // Declared before the io_context: destroying it destroys the coroutines
+  // still suspended on it, whose idle marks then erase from this list.
+  std::list<beast::tcp_stream*> idle_;
   net::io_context io_{1};
   net::executor_work_guard<net::io_context::executor_type> work_;
+  std::promise<void> ended_;
+  std::future<void> ended_future_ = ended_.get_future();
   std::thread thread_;
-  std::list<beast::tcp_stream*> idle_;
 };
 
 } // namespace dots::http
