@@ -4,13 +4,20 @@
 
 #include <array>
 #include <boost/json/parse.hpp>
+#include <cerrno>
 #include <chrono>
 #include <future>
 #include <gtest/gtest.h>
+#include <iostream>
 #include <memory>
 #include <optional>
+#include <poll.h>
 #include <string>
+#include <string_view>
+#include <sys/resource.h>
+#include <system_error>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 // The listener on a real loopback port with real shards, and the real
@@ -41,7 +48,12 @@ using http_response = bhttp::response<bhttp::string_body>;
 /// each step, every step bounded by `wait_limit`.
 class client {
 public:
-  explicit client(const tcp::endpoint& to) {
+  explicit client(const tcp::endpoint& to) { connect(to); }
+
+  /// A client whose socket (its descriptor) exists but is not connected.
+  client() { stream_.socket().open(tcp::v4()); }
+
+  void connect(const tcp::endpoint& to) {
     stream_.expires_after(wait_limit);
     stream_.async_connect(
         to, [this](const beast::error_code& ec) { connect_error_ = ec; });
@@ -130,6 +142,51 @@ private:
   beast::tcp_stream stream_{io_};
   beast::flat_buffer buffer_;
   beast::error_code connect_error_;
+};
+
+/// Standard error, where the server logs, read through a pipe while this
+/// lives, so that a test can wait for a line the server writes.
+class stderr_capture {
+public:
+  stderr_capture() {
+    if (::pipe(fds_) != 0)
+      throw std::system_error(errno, std::generic_category(), "pipe");
+    saved_ = ::dup(STDERR_FILENO);
+    ::dup2(fds_[1], STDERR_FILENO);
+  }
+  ~stderr_capture() {
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+    ::close(fds_[1]);
+    ::close(fds_[0]);
+    std::cerr << text_; // what the test would have shown
+  }
+  stderr_capture(const stderr_capture&) = delete;
+  stderr_capture& operator=(const stderr_capture&) = delete;
+
+  /// Waits until what was written contains `fragment` or the bound passed.
+  bool wait_for(std::string_view fragment) {
+    const auto deadline = std::chrono::steady_clock::now() + wait_limit;
+    while (text_.find(fragment) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fds_[0], POLLIN, 0};
+      if (left.count() <= 0 ||
+          ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        return false;
+      std::array<char, 4096> buf{};
+      const auto n = ::read(fds_[0], buf.data(), buf.size());
+      if (n <= 0)
+        return false;
+      text_.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+private:
+  int fds_[2] = {-1, -1};
+  int saved_ = -1;
+  std::string text_;
 };
 
 std::string status_of(const boost::json::value& body) {
@@ -347,6 +404,32 @@ TEST_F(Listener, ARequestInFlightAtStopGetsItsResponse) {
   auto res = c.read_response();
   ASSERT_TRUE(res) << "the request in flight got no response";
   EXPECT_EQ(res->result(), bhttp::status::created) << res->body();
+}
+
+TEST_F(Listener, AConnectionMetWithNoFreeDescriptorIsAnsweredOnceOneIs) {
+  // Out of descriptors, the listener leaves the connection in the backlog
+  // and tries again after a pause, instead of spinning or dropping it.
+  stderr_capture log;
+  client c; // its descriptor is taken before the limit drops
+  // Every descriptor below the lowest free one is in use: with the limit
+  // there, the process can open no more.
+  const int lowest_free = ::dup(0);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  c.connect(endpoint()); // the kernel completes it; accepting it fails
+  const bool paused = log.wait_for("pausing");
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_FALSE(c.connect_error()) << c.connect_error().message();
+  ASSERT_TRUE(paused) << "the listener did not report running out";
+  auto res = c.get("/healthz");
+  ASSERT_TRUE(res) << "the connection was not answered once descriptors "
+                      "were free again";
+  EXPECT_EQ(res->result(), bhttp::status::ok);
 }
 
 TEST_F(Listener, StopFromAnotherThreadTwiceIsHarmless) {
