@@ -354,6 +354,37 @@ TEST_F(Api, PathOnAMissingBoardIs404) {
   EXPECT_EQ(res.result_int(), 404) << res.body();
 }
 
+// -- the stream's request
+// --------------------------------------------------------
+
+TEST_F(Api, StreamGetIsAdmittedAndHandedOn) {
+  auto out = run(answer(*ctx_, make(verb::get, "/sse/notifications/"), peer_));
+  EXPECT_TRUE(std::holds_alternative<stream_request>(out));
+  // It holds a slot until run_stream gives it back.
+  EXPECT_EQ(ctx_->metrics->open_streams.load(), 1);
+}
+
+TEST_F(Api, StreamHeadIsTheStreamsHeadWithoutASlot) {
+  auto head = send(make(verb::head, "/sse/notifications/?events=newBoard"));
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_EQ(head[bhttp::field::content_type], "text/event-stream");
+  EXPECT_EQ(head[bhttp::field::cache_control], "no-cache");
+  EXPECT_EQ(head["X-Accel-Buffering"], "no");
+  // The stream is close-delimited: no length to announce.
+  EXPECT_EQ(head.count(bhttp::field::content_length), 0u);
+  EXPECT_EQ(ctx_->metrics->open_streams.load(), 0);
+}
+
+TEST_F(Api, BadStreamFiltersAre400ForGetAndHead) {
+  for (auto m : {verb::get, verb::head}) {
+    auto res = send(make(m, "/sse/notifications/?events=nope"));
+    EXPECT_EQ(res.result_int(), 400);
+    EXPECT_EQ(code_of(res), "invalid_query");
+    EXPECT_EQ(field_of(res), "events");
+  }
+  EXPECT_EQ(ctx_->metrics->open_streams.load(), 0);
+}
+
 // -- handlers as functions ----------------------------------------------------
 
 TEST_F(Api, HandlersReturnTheirErrorsUnconverted) {
