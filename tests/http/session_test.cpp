@@ -1,10 +1,12 @@
 #include "http/session.hpp"
+#include "support/temp_dir.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <chrono>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <string>
 #include <thread>
@@ -207,6 +209,27 @@ TEST_F(Session, ResponsesAreCounted) {
   read(s);
   EXPECT_EQ(ctx_.metrics->responses_by_status[200].load(), 1u);
   EXPECT_EQ(ctx_.metrics->responses_by_status[404].load(), 1u);
+}
+
+TEST_F(Session, FilesAreSentWholeAndHeadSendsOnlyTheirHead) {
+  test::temp_dir web;
+  const std::string page =
+      "<!doctype html><p>" + std::string(5000, 'd') + "</p>";
+  std::ofstream{web.path() / "index.html", std::ios::binary} << page;
+  ctx_.web_dir = web.path();
+  auto s = connect();
+  send(s, get("/"));
+  auto res = read(s);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res[bhttp::field::content_type], "text/html; charset=utf-8");
+  EXPECT_EQ(res.body(), page);
+  send(s, get("/", "HEAD"));
+  auto head = read(s, true);
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_EQ(head[bhttp::field::content_length], std::to_string(page.size()));
+  EXPECT_TRUE(head.body().empty());
+  send(s, get("/missing.js"));
+  EXPECT_EQ(read(s).result_int(), 404);
 }
 
 TEST_F(Session, DrainingClosesAfterTheResponse) {
