@@ -21,7 +21,9 @@ domain::error header_too_large() {
 }
 
 domain::error malformed_target() {
-  return domain::invalid("invalid_query", "the query string is malformed");
+  return domain::invalid("invalid_query",
+                         "the request target (path or query string) is "
+                         "malformed");
 }
 
 bhttp::status status_of(const domain::error& err) {

@@ -73,15 +73,13 @@ response error_response(const request& req, const domain::error& err,
 /// A response with no body (204).
 response empty_response(const request& req, bhttp::status status);
 
-/// The answer to a HEAD: the GET response's status and headers, with the
-/// Content-Length of its body (RFC 9110 section 9.3.2) and no body.
+/// The answer to a HEAD: the GET response's status and headers, and no body
+/// (RFC 9110 section 9.3.2). Its Content-Length is the GET body's, which
+/// every handler's prepare_payload set; a close-delimited GET (the stream)
+/// has none, and neither has its HEAD.
 template <class Body>
 bhttp::response<bhttp::empty_body> head_of(bhttp::response<Body>&& get) {
-  const auto length = get.payload_size();
-  bhttp::response<bhttp::empty_body> head{std::move(get.base())};
-  if (length)
-    head.content_length(*length);
-  return head;
+  return bhttp::response<bhttp::empty_body>{std::move(get.base())};
 }
 
 } // namespace dots::http

@@ -140,6 +140,20 @@ TEST_F(Session, HeadHasGetsHeadersButNoBody) {
   EXPECT_EQ(read(s).body(), full.body());
 }
 
+TEST_F(Session, HeadOnTheStreamIsItsHeadAndKeepsTheConnection) {
+  auto s = connect();
+  send(s, get("/sse/notifications/?events=newBoard", "HEAD"));
+  auto head = read(s, true);
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_EQ(head[bhttp::field::content_type], "text/event-stream");
+  EXPECT_EQ(head[bhttp::field::cache_control], "no-cache");
+  // Close-delimited like the stream itself: no length.
+  EXPECT_EQ(head.count(bhttp::field::content_length), 0u);
+  EXPECT_TRUE(head.body().empty());
+  send(s, get("/healthz"));
+  EXPECT_EQ(read(s).result_int(), 200);
+}
+
 TEST_F(Session, MethodNotAllowedCarriesAllow) {
   auto s = connect();
   send(s, "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
