@@ -3,7 +3,7 @@
 #include "security/credentials.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <boost/beast/core/string.hpp>
 
 namespace dots::http {
 
@@ -11,14 +11,9 @@ namespace {
 
 using domain::error;
 using domain::error_kind;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+// ASCII case folding: schemes, media types and host names (RFC 9110
+// sections 11.1, 8.3.1, 4.2.3) compare without regard to case.
+using boost::beast::iequals;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))

@@ -6,8 +6,32 @@ namespace dots::http {
 
 using domain::error_kind;
 
-bhttp::status status_of(error_kind kind) {
-  switch (kind) {
+domain::error method_not_allowed(std::string_view allow) {
+  return domain::error{error_kind::invalid,
+                       std::string{method_not_allowed_code},
+                       "this endpoint allows " + std::string{allow},
+                       {}};
+}
+
+domain::error header_too_large() {
+  return domain::error{error_kind::too_large,
+                       std::string{header_too_large_code},
+                       "the request headers are too large",
+                       {}};
+}
+
+domain::error malformed_target() {
+  return domain::invalid("invalid_query",
+                         "the request target (path or query string) is "
+                         "malformed");
+}
+
+bhttp::status status_of(const domain::error& err) {
+  if (err.code == method_not_allowed_code)
+    return bhttp::status::method_not_allowed;
+  if (err.code == header_too_large_code)
+    return bhttp::status::request_header_fields_too_large;
+  switch (err.kind) {
   case error_kind::invalid:
     return bhttp::status::bad_request;
   case error_kind::unauthenticated:
@@ -44,21 +68,28 @@ response json_response(const request& req, bhttp::status status,
   return res;
 }
 
-response error_response(const request& req, const domain::error& err) {
-  auto res = json_response(req, status_of(err.kind), domain::to_json(err));
-  switch (err.kind) {
-  case error_kind::unauthenticated:
-    res.set(bhttp::field::www_authenticate, "Bearer");
-    break;
+response error_response(const request& req, const domain::error& err,
+                        std::string_view allow) {
+  const auto status = status_of(err);
+  auto res = json_response(req, status, domain::to_json(err));
   // The error's own wait when it knows one (the login limit's next slot,
   // the database's retry), so the header and the message agree.
-  case error_kind::rate_limited:
-    res.set(bhttp::field::retry_after,
-            std::to_string(err.retry_after != 0 ? err.retry_after : 60));
+  auto wait = [&](std::chrono::seconds fallback) {
+    return std::to_string(err.retry_after != 0 ? err.retry_after
+                                               : fallback.count());
+  };
+  switch (status) {
+  case bhttp::status::unauthorized:
+    res.set(bhttp::field::www_authenticate, "Bearer");
     break;
-  case error_kind::unavailable:
-    res.set(bhttp::field::retry_after,
-            std::to_string(err.retry_after != 0 ? err.retry_after : 5));
+  case bhttp::status::method_not_allowed:
+    res.set(bhttp::field::allow, allow);
+    break;
+  case bhttp::status::too_many_requests:
+    res.set(bhttp::field::retry_after, wait(rate_limited_retry_after));
+    break;
+  case bhttp::status::service_unavailable:
+    res.set(bhttp::field::retry_after, wait(unavailable_retry_after));
     break;
   default:
     break;

@@ -1,5 +1,11 @@
 #include "http/router.hpp"
 
+#include "http/api.hpp"
+#include "http/metrics_page.hpp"
+#include "http/responses.hpp"
+#include "http/static_files.hpp"
+#include "http/stream.hpp"
+
 #include <array>
 #include <charconv>
 
@@ -9,152 +15,169 @@ namespace {
 
 using boost::beast::http::verb;
 
-constexpr std::string_view boards_prefix = "/api/boards/";
+// -- handlers that are not coroutines of their own --------------------------
 
-bool allowed(route_id id, verb m) {
-  switch (id) {
-  case route_id::healthz:
-  case route_id::readyz:
-  case route_id::metrics:
-  case route_id::static_file:
-  case route_id::notifications:
-  case route_id::auth_me:
-    return m == verb::get || (m == verb::head && id != route_id::auth_me);
-  case route_id::auth_register:
-  case route_id::auth_login:
-  case route_id::auth_logout:
-    return m == verb::post;
-  case route_id::boards:
-    return m == verb::get || m == verb::post;
-  case route_id::board:
-  case route_id::board_path:
-    return m == verb::get || m == verb::put || m == verb::delete_;
-  case route_id::not_found:
-    return true;
-  }
-  return false;
+boost::asio::awaitable<handler_result> metrics(const exchange& x) {
+  co_return reply{metrics_page(x.ctx, x.req)};
 }
 
-std::string_view allow_header(route_id id) {
-  switch (id) {
-  case route_id::auth_register:
-  case route_id::auth_login:
-  case route_id::auth_logout:
-    return "POST";
-  case route_id::auth_me:
-    return "GET";
-  case route_id::boards:
-    return "GET, POST";
-  case route_id::board:
-  case route_id::board_path:
-    return "GET, PUT, DELETE";
-  default:
-    return "GET, HEAD";
-  }
+boost::asio::awaitable<handler_result> static_file(const exchange& x) {
+  BOOST_OUTCOME_CO_TRY(auto file, serve_static(x.ctx.web_dir, x.req, x.path));
+  co_return reply{std::move(file)};
 }
 
-route_id match_path(std::string_view path, std::int64_t& board_id) {
-  static constexpr std::array<std::pair<std::string_view, route_id>, 10> fixed{{
-      {"/healthz", route_id::healthz},
-      {"/readyz", route_id::readyz},
-      {"/metrics", route_id::metrics},
-      {"/sse/notifications/", route_id::notifications},
-      {"/sse/notifications", route_id::notifications},
-      {"/api/auth/register", route_id::auth_register},
-      {"/api/auth/login", route_id::auth_login},
-      {"/api/auth/logout", route_id::auth_logout},
-      {"/api/auth/me", route_id::auth_me},
-      {"/api/boards", route_id::boards},
-  }};
-  for (auto& [p, id] : fixed)
-    if (path == p)
-      return id;
-  if (path.starts_with(boards_prefix)) {
-    auto rest = path.substr(boards_prefix.size());
-    auto slash = rest.find('/');
-    auto id_text = rest.substr(0, slash);
-    auto id = parse_id(id_text);
-    if (!id)
-      return route_id::not_found;
-    board_id = *id;
-    if (slash == std::string_view::npos)
-      return route_id::board;
-    if (rest.substr(slash) == "/path")
-      return route_id::board_path;
-    return route_id::not_found;
-  }
-  if (path.starts_with("/api/") || path.starts_with("/sse/"))
-    return route_id::not_found;
-  return route_id::static_file;
+/// GET on the stream: admits it (400 for bad filters, 503 at capacity);
+/// the session then hands the socket to run_stream.
+boost::asio::awaitable<handler_result> open_stream(const exchange& x) {
+  BOOST_OUTCOME_CO_TRY(auto admitted, admit_stream(x.ctx, x.req, x.query));
+  co_return reply{std::move(admitted)};
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
+/// HEAD on the stream: the head a GET starts with (the fields of spec
+/// "Live notifications", which run_stream writes too; keep them in step),
+/// without taking a stream slot, so it never answers the 503 of a full
+/// server.
+boost::asio::awaitable<handler_result> stream_head(const exchange& x) {
+  BOOST_OUTCOME_CO_TRY(parse_stream_request(x.req, x.query));
+  response res{bhttp::status::ok, x.req.version()};
+  res.set(bhttp::field::server, "dots");
+  res.set(bhttp::field::content_type, "text/event-stream");
+  res.set(bhttp::field::cache_control, "no-cache");
+  res.set("X-Accel-Buffering", "no");
+  res.keep_alive(x.req.keep_alive());
+  co_return reply{std::move(res)};
 }
 
-std::optional<std::string> percent_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    auto c = in[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      if (i + 2 >= in.size())
-        return std::nullopt;
-      auto hi = hex_value(in[i + 1]);
-      auto lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0)
-        return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+// -- the table ----------------------------------------------------------------
+
+const std::array<endpoint, 13> table{{
+    {.pattern = "/healthz", .get = api::healthz},
+    {.pattern = "/readyz", .get = api::readyz},
+    {.pattern = "/metrics", .get = metrics},
+    {.pattern = "/sse/notifications/", .get = open_stream, .head = stream_head},
+    {.pattern = "/sse/notifications", .get = open_stream, .head = stream_head},
+    {.pattern = "/api/auth/register", .post = api::register_user},
+    {.pattern = "/api/auth/login", .post = api::login},
+    {.pattern = "/api/auth/logout", .post = api::logout},
+    {.pattern = "/api/auth/me", .get = api::me},
+    {.pattern = "/api/boards",
+     .get = api::list_boards,
+     .post = api::create_board},
+    {.pattern = "/api/boards/{id}",
+     .get = api::get_board,
+     .put = api::update_board,
+     .del = api::delete_board},
+    {.pattern = "/api/boards/{id}/path",
+     .get = api::get_path,
+     .put = api::save_path,
+     .del = api::delete_path},
+    {.pattern = "/*", .get = static_file},
+}};
+
+/// Each endpoint's Allow, computed once from its handlers.
+const std::array<std::string, table.size()>& allow_lists() {
+  static const auto lists = [] {
+    std::array<std::string, table.size()> out;
+    constexpr std::array methods{verb::get, verb::head, verb::post, verb::put,
+                                 verb::delete_};
+    for (std::size_t i = 0; i < table.size(); ++i)
+      for (auto m : methods)
+        if (handler_for(table[i], m) != nullptr) {
+          if (!out[i].empty())
+            out[i] += ", ";
+          out[i] += boost::beast::http::to_string(m);
+        }
+    return out;
+  }();
+  return lists;
+}
+
+bool matches(std::string_view pattern, std::string_view path,
+             std::int64_t& id) {
+  if (pattern == "/*")
+    return !path.starts_with("/api/") && !path.starts_with("/sse/");
+  constexpr std::string_view slot = "{id}";
+  const auto at = pattern.find(slot);
+  if (at == std::string_view::npos)
+    return path == pattern;
+  const auto prefix = pattern.substr(0, at);
+  const auto suffix = pattern.substr(at + slot.size());
+  if (!path.starts_with(prefix))
+    return false;
+  auto rest = path.substr(prefix.size());
+  const auto end = rest.find('/');
+  const auto value = parse_id(rest.substr(0, end));
+  if (!value ||
+      rest.substr(end == std::string_view::npos ? rest.size() : end) != suffix)
+    return false;
+  id = *value;
+  return true;
+}
+
+/// The handler of a request, or the error that answers it before any
+/// handler runs.
+domain::result<handler> pick_handler(const route& r, verb method,
+                                     const request_target& target) {
+  if (r.to == nullptr)
+    return domain::not_found("no such resource");
+  auto h = handler_for(*r.to, method);
+  if (h == nullptr)
+    return method_not_allowed(allow_of(*r.to));
+  if (!target.well_formed)
+    return malformed_target();
+  return h;
 }
 
 } // namespace
 
-route match_route(verb method, std::string_view target) {
-  route r;
-  auto q = target.find('?');
-  r.path = target.substr(0, q);
-  if (q != std::string_view::npos)
-    r.query = target.substr(q + 1);
-  r.id = match_path(r.path, r.board_id);
-  r.method_allowed = allowed(r.id, method);
-  r.allow = allow_header(r.id);
-  return r;
+boost::asio::awaitable<reply> answer(app_context& ctx, const request& req,
+                                     const std::string& peer) {
+  const auto target = parse_target(req.target());
+  const auto r = match_route(target.path);
+  auto h = pick_handler(r, req.method(), target);
+  if (h) {
+    const exchange x{ctx,          req,           target.path, r.board_id,
+                     target.query, target.params, peer};
+    auto out = co_await h.value()(x);
+    if (out.has_value())
+      co_return std::move(out).value();
+    co_return error_response(req, out.error(), allow_of(*r.to));
+  }
+  co_return error_response(req, h.error(), r.to ? allow_of(*r.to) : "");
 }
 
-std::optional<std::map<std::string, std::string>>
-parse_query(std::string_view query) {
-  std::map<std::string, std::string> out;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{}
-                                          : query.substr(amp + 1);
-    if (pair.empty())
-      continue;
-    auto eq = pair.find('=');
-    auto key = percent_decode(pair.substr(0, eq));
-    auto value =
-        percent_decode(eq == std::string_view::npos ? std::string_view{}
-                                                    : pair.substr(eq + 1));
-    if (!key || !value)
-      return std::nullopt;
-    out.try_emplace(std::move(*key), std::move(*value));
+std::span<const endpoint> route_table() {
+  return table;
+}
+
+handler handler_for(const endpoint& e, verb method) {
+  switch (method) {
+  case verb::get:
+    return e.get;
+  case verb::head:
+    return e.head != nullptr ? e.head : e.get;
+  case verb::post:
+    return e.post;
+  case verb::put:
+    return e.put;
+  case verb::delete_:
+    return e.del;
+  default:
+    return nullptr;
   }
-  return out;
+}
+
+std::string_view allow_of(const endpoint& e) {
+  return allow_lists()[static_cast<std::size_t>(&e - table.data())];
+}
+
+route match_route(std::string_view path) {
+  for (const auto& e : table) {
+    std::int64_t id = 0;
+    if (matches(e.pattern, path, id))
+      return route{&e, id};
+  }
+  return {};
 }
 
 std::optional<std::int64_t> parse_id(std::string_view text) {

@@ -1,14 +1,14 @@
 #include "http/session.hpp"
 
 #include "domain/error.hpp"
-#include "http/api.hpp"
-#include "http/auth.hpp"
-#include "http/metrics_page.hpp"
+#include "http/handler.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
-#include "http/static_files.hpp"
 #include "http/stream.hpp"
 #include "util/log.hpp"
+
+#include <optional>
+#include <variant>
 
 namespace dots::http {
 
@@ -27,7 +27,8 @@ struct session_count {
   shard& s_;
 };
 
-/// The answer to a request that could not be read whole.
+/// The answer to a request that could not be read whole: 413, 431, or 400
+/// for what is not HTTP/1.1; nullopt when the client just went away.
 std::optional<error> read_failure(const beast::error_code& ec) {
   if (ec == bhttp::error::body_limit)
     return error{error_kind::too_large,
@@ -35,10 +36,7 @@ std::optional<error> read_failure(const beast::error_code& ec) {
                  "the body is over the limit",
                  {}};
   if (ec == bhttp::error::header_limit)
-    return error{error_kind::too_large,
-                 "header_too_large",
-                 "the request headers are too large",
-                 {}};
+    return header_too_large();
   if (&ec.category() ==
           &bhttp::make_error_code(bhttp::error::bad_method).category() &&
       ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
@@ -72,6 +70,36 @@ net::awaitable<void> linger_close(beast::tcp_stream& stream) {
   stream.socket().close(ec);
 }
 
+/// Writes one response (only its head for a HEAD request); true when the
+/// connection stays open for the next request.
+template <class Body>
+net::awaitable<bool> send(app_context& ctx, beast::tcp_stream& stream,
+                          const request& req, bhttp::response<Body>& res,
+                          const std::string& peer) {
+  // A 503 says the server is full or going away: the connection is what
+  // it is short of. Draining servers close after the current response.
+  if (ctx.draining.load(std::memory_order_relaxed) ||
+      res.result() == bhttp::status::service_unavailable)
+    res.keep_alive(false);
+  const bool keep_alive = res.keep_alive();
+  ctx.metrics->count_response(res.result_int());
+  log::debug(peer, " ", req.method_string(), " ", req.target(), " ",
+             res.result_int());
+  stream.expires_after(ctx.limits.request_timeout);
+  beast::error_code ec;
+  if (req.method() == bhttp::verb::head) {
+    auto head = head_of(std::move(res));
+    auto [wec, n] = co_await bhttp::async_write(
+        stream, head, net::as_tuple(net::use_awaitable));
+    ec = wec;
+  } else {
+    auto [wec, n] = co_await bhttp::async_write(
+        stream, res, net::as_tuple(net::use_awaitable));
+    ec = wec;
+  }
+  co_return !ec && keep_alive;
+}
+
 } // namespace
 
 net::awaitable<void> run_session(app_context& ctx, shard& home,
@@ -102,8 +130,6 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
         request head;
         head.version(11);
         auto res = error_response(head, *err);
-        if (ec == bhttp::error::header_limit)
-          res.result(bhttp::status::request_header_fields_too_large);
         res.keep_alive(false);
         ctx.metrics->count_response(res.result_int());
         stream.expires_after(std::chrono::seconds{5});
@@ -113,46 +139,21 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
       }
       co_return;
     }
-    auto req = parser.release();
-    auto r = match_route(req.method(), req.target());
-    response res;
-    if (r.id == route_id::notifications && r.method_allowed &&
-        req.method() == bhttp::verb::get) {
-      auto admitted = admit_stream(ctx, req, r.query);
-      if (admitted) {
-        net::co_spawn(
-            home.io(),
-            run_stream(ctx, home, stream.release_socket(), admitted.value()),
-            log_if_thrown{"stream"});
-        co_return;
-      }
-      res = error_response(req, admitted.error());
-      res.keep_alive(false);
-    } else if (r.id == route_id::static_file && r.method_allowed)
-      res = serve_static(ctx, req, r);
-    else if (r.id == route_id::metrics && r.method_allowed)
-      res = metrics_page(ctx, req);
-    else {
-      // Per request: a proxy's connection carries many clients' requests.
-      const auto client = client_address(req, peer, ctx.trusted_proxies);
-      res = co_await handle_api(ctx, req, r, client);
-    }
-    if (ctx.draining.load(std::memory_order_relaxed))
-      res.keep_alive(false);
-    if (req.method() == bhttp::verb::head) {
-      auto length = res.body().size();
-      res.body().clear();
-      res.content_length(length);
-    }
-    ctx.metrics->count_response(res.result_int());
-    log::debug(peer, " ", req.method_string(), " ", req.target(), " ",
-               res.result_int());
-    stream.expires_after(ctx.limits.request_timeout);
-    auto [wec, written] = co_await bhttp::async_write(
-        stream, res, net::as_tuple(net::use_awaitable));
-    if (wec)
+    const auto req = parser.release();
+    auto out = co_await answer(ctx, req, peer);
+    if (auto* asked = std::get_if<stream_request>(&out)) {
+      net::co_spawn(home.io(),
+                    run_stream(ctx, home, stream.release_socket(), *asked),
+                    log_if_thrown{"stream"});
       co_return;
-    if (!res.keep_alive())
+    }
+    bool keep_alive = false;
+    if (auto* file = std::get_if<file_response>(&out))
+      keep_alive = co_await send(ctx, stream, req, *file, peer);
+    else
+      keep_alive =
+          co_await send(ctx, stream, req, std::get<response>(out), peer);
+    if (!keep_alive)
       break;
   }
   beast::error_code ec;

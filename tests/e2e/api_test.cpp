@@ -1353,16 +1353,17 @@ TEST_F(E2eApiBadRequests, HttpLayer) {
       {"missing board", "GET", "/api/boards/{missing}", "", who::anonymous, "",
        404, "not_found"},
       {"DELETE on the board list", "DELETE", "/api/boards", "", who::alice, "",
-       405, "method_not_allowed", "", "GET, POST"},
+       405, "method_not_allowed", "", "GET, HEAD, POST"},
       {"PATCH on a board", "PATCH", "/api/boards/{board}", valid_board(),
        who::alice, "application/json", 405, "method_not_allowed", "",
-       "GET, PUT, DELETE"},
+       "GET, HEAD, PUT, DELETE"},
       {"POST on a path", "POST", "/api/boards/{board}/path", "{}", who::alice,
-       "application/json", 405, "method_not_allowed", "", "GET, PUT, DELETE"},
+       "application/json", 405, "method_not_allowed", "",
+       "GET, HEAD, PUT, DELETE"},
       {"GET on login", "GET", "/api/auth/login", "", who::anonymous, "", 405,
        "method_not_allowed", "", "POST"},
       {"POST on me", "POST", "/api/auth/me", "", who::alice, "", 405,
-       "method_not_allowed", "", "GET"},
+       "method_not_allowed", "", "GET, HEAD"},
   });
 }
 
