@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   auto opts = dots::app::parse_options(
       args, [](const char* name) { return std::getenv(name); });
   if (!opts) {
+    // Exit status 2: a usage error, as for other command-line tools.
     std::cerr << "dots-server: " << opts.error().message << '\n';
     return 2;
   }
