@@ -463,14 +463,12 @@ parse_options(const std::vector<std::string>& args,
                                   std::vector<std::string>{text});
   }
 
-  auto line = parse_command_line(desc, args);
-  if (!line)
-    return std::move(line).error();
+  BOOST_OUTCOME_TRY(const auto line, parse_command_line(desc, args));
   po::variables_map vm;
   try {
     // What is stored first wins: the command line, then the environment;
     // the defaults fill the rest.
-    po::store(line.value(), vm);
+    po::store(line, vm);
     po::store(from_env, vm);
     po::notify(vm);
   } catch (const refused& r) {
