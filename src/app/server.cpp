@@ -269,7 +269,7 @@ domain::result<void> server::start() {
   std::vector<std::shared_ptr<actors::frame_sink>> sinks;
   std::vector<std::shared_ptr<http::stream_hub>> hubs;
   for (unsigned i = 0; i < threads; ++i) {
-    auto& s = run->shards.emplace_back(std::make_unique<http::shard>(i));
+    auto& s = run->shards.emplace_back(std::make_unique<http::shard>());
     s->hub = std::make_shared<http::stream_hub>(s->io(), limits);
     sinks.push_back(s->hub);
     hubs.push_back(s->hub);

@@ -4,9 +4,8 @@
 
 namespace dots::http {
 
-shard::shard(std::size_t index)
-    : index_(index)
-    , work_(net::make_work_guard(io_)) {}
+shard::shard()
+    : work_(net::make_work_guard(io_)) {}
 
 void shard::start() {
   thread_ = std::thread{[this] {
@@ -19,7 +18,7 @@ void shard::start() {
         ended_.set_value();
         return;
       } catch (const std::exception& e) {
-        log::error("shard ", index_, ": ", e.what());
+        log::error("I/O thread: ", e.what());
       }
     }
   }};

@@ -18,11 +18,11 @@ namespace dots::http {
 /// locks. Connections are spread over the shards at accept time.
 class shard {
 public:
-  explicit shard(std::size_t index);
+  shard();
   shard(const shard&) = delete;
   shard& operator=(const shard&) = delete;
 
-  std::size_t index() const noexcept { return index_; }
+  /// The io_context this shard's thread runs.
   net::io_context& io() noexcept { return io_; }
 
   /// Runs the io_context on a new thread until it runs out of work after
@@ -37,6 +37,7 @@ public:
   bool wait_until(std::chrono::steady_clock::time_point deadline);
   /// Ends the thread's loop now, abandoning whatever is still pending.
   void stop();
+  /// Waits for the thread to end (after finish() or stop()).
   void join();
 
   /// Marks a session's stream as waiting for a request while it lives, so
@@ -61,11 +62,11 @@ public:
   /// HTTP sessions alive on this shard (read from any thread).
   std::atomic<std::size_t> sessions{0};
 
-  /// The notification streams of this shard.
+  /// The notification streams of this shard. Declared before io_: the
+  /// stream coroutines io_ still holds when it is destroyed leave the hub.
   std::shared_ptr<stream_hub> hub;
 
 private:
-  std::size_t index_;
   // Declared before the io_context: destroying it destroys the coroutines
   // still suspended on it, whose idle marks then erase from this list.
   std::list<beast::tcp_stream*> idle_;

@@ -226,7 +226,7 @@ protected:
                                       std::make_shared<server_metrics>());
     ctx_->ready = true;
     for (std::size_t i = 0; i < shard_count; ++i)
-      shards_.push_back(std::make_unique<shard>(i));
+      shards_.push_back(std::make_unique<shard>());
     listener_ = std::make_unique<listener>(
         *ctx_, shards_, tcp::endpoint{net::ip::make_address("127.0.0.1"), 0});
     for (auto& s : shards_)
@@ -307,7 +307,7 @@ TEST_F(Listener, LocalEndpointIsTheBoundLoopbackPort) {
 
 TEST_F(Listener, APortInUseIsRefusedWithAnException) {
   std::vector<std::unique_ptr<shard>> others;
-  others.push_back(std::make_unique<shard>(0));
+  others.push_back(std::make_unique<shard>());
   EXPECT_THROW({ listener second(*ctx_, others, endpoint()); },
                boost::system::system_error);
 }

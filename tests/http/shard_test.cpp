@@ -62,11 +62,11 @@ public:
   shard* operator->() noexcept { return &s_; }
 
 private:
-  shard s_{0};
+  shard s_;
 };
 
 TEST(Shard, StartRunsPostedWorkOnANewThreadAndJoinEndsIt) {
-  shard s{0};
+  shard s;
   s.start();
   const auto id = thread_of(s);
   s.stop();
@@ -77,7 +77,7 @@ TEST(Shard, StartRunsPostedWorkOnANewThreadAndJoinEndsIt) {
 }
 
 TEST(Shard, JoinWithoutStartReturnsAtOnce) {
-  shard s{0};
+  shard s;
   s.stop();
   s.join();
   EXPECT_TRUE(s.io().stopped());
@@ -154,7 +154,7 @@ TEST(Shard, AThrowingHandlerDoesNotEndTheThread) {
 
 TEST(Shard, StopEndsTheThreadWithWorkStillPending) {
   // Shutdown must not wait for connections that never end by themselves.
-  shard s{0};
+  shard s;
   net::steady_timer forever{s.io(), net::steady_timer::time_point::max()};
   forever.async_wait([](const beast::error_code&) {});
   s.start();
@@ -281,7 +281,7 @@ protected:
   net::io_context io_;
   tcp::acceptor acceptor_{io_, {net::ip::make_address("127.0.0.1"), 0}};
   std::vector<std::unique_ptr<connection>> connections_;
-  shard s_{0};
+  shard s_;
 };
 
 TEST_F(ShardIdle, CloseIdleClosesAWaitingConnectionAndKeepsABusyOne) {
@@ -348,7 +348,7 @@ TEST_F(ShardIdle, AConnectionAfterACloseIdleIsNotAffected) {
 bool destroy_shard_with_an_idle_connection() {
   net::io_context io;
   tcp::acceptor acceptor{io, {net::ip::make_address("127.0.0.1"), 0}};
-  auto s = std::make_unique<shard>(0);
+  auto s = std::make_unique<shard>();
   s->start();
   connection c{io};
   c.client.connect(acceptor.local_endpoint());
