@@ -7,6 +7,7 @@
 
 #include <benchmark/benchmark.h>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace {
@@ -20,7 +21,8 @@ using tcp = net::ip::tcp;
 struct fixture {
   net::io_context io{1};
   std::shared_ptr<http::stream_hub> hub;
-  std::vector<std::shared_ptr<http::sse_stream>> streams;
+  std::vector<std::shared_ptr<http::stream_writer>> streams;
+  std::vector<http::stream_hub::membership> members;
   std::vector<tcp::socket> clients;
 
   explicit fixture(std::size_t n) {
@@ -30,9 +32,9 @@ struct fixture {
       tcp::socket client{io};
       client.connect(acceptor.local_endpoint());
       client.non_blocking(true);
-      auto s = std::make_shared<http::sse_stream>(acceptor.accept(),
-                                                  http::stream_filter{}, *hub);
-      hub->add(s.get());
+      auto s = std::make_shared<http::stream_writer>(
+          acceptor.accept(), http::stream_filter{}, *hub);
+      members.push_back(hub->join(*s));
       s->go_live(0);
       streams.push_back(std::move(s));
       clients.push_back(std::move(client));
@@ -40,10 +42,9 @@ struct fixture {
   }
 
   ~fixture() {
-    for (auto& s : streams) {
-      hub->remove(s.get());
+    members.clear();
+    for (auto& s : streams)
       s->close();
-    }
   }
 
   void drain() {
@@ -70,7 +71,7 @@ void broadcast_frame(benchmark::State& state) {
     ++id;
     f.drain();
     state.ResumeTiming();
-    f.hub->deliver(frame);
+    f.hub->deliver(std::span<const domain::frame_ptr>{&frame, 1});
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
   state.counters["frames_delivered"] =

@@ -49,4 +49,4 @@ using handler = boost::asio::awaitable<handler_result> (*)(const exchange&);
 
 // Last: the stream's header includes the router, whose table needs the
 // declarations above, and every user of `reply` needs the stream's type.
-#include "http/stream.hpp"
+#include "http/sse_endpoint.hpp"

@@ -3,8 +3,8 @@
 #include "http/api.hpp"
 #include "http/metrics_page.hpp"
 #include "http/responses.hpp"
+#include "http/sse_endpoint.hpp"
 #include "http/static_files.hpp"
-#include "http/stream.hpp"
 
 #include <array>
 #include <charconv>

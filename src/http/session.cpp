@@ -4,7 +4,7 @@
 #include "http/handler.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
-#include "http/stream.hpp"
+#include "http/sse_endpoint.hpp"
 #include "util/log.hpp"
 
 #include <optional>

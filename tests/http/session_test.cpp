@@ -94,7 +94,7 @@ protected:
   caf::actor_system_config cfg_;
   caf::actor_system sys_{cfg_};
   app_context ctx_{sys_, {}, {}, {}, {}, std::make_shared<server_metrics>()};
-  shard home_{0};
+  shard home_;
   tcp::acceptor acceptor_{home_.io(), {net::ip::address_v4::loopback(), 0}};
   net::io_context client_io_;
   beast::flat_buffer buffer_;

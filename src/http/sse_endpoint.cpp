@@ -1,11 +1,15 @@
-#include "http/stream.hpp"
+#include "http/sse_endpoint.hpp"
 
 #include "domain/sse.hpp"
 #include "http/ask.hpp"
-#include "http/responses.hpp"
-#include "util/log.hpp"
+#include "http/router.hpp"
+#include "http/stream_hub.hpp"
+#include "http/stream_writer.hpp"
 
+#include <array>
 #include <charconv>
+#include <string>
+#include <vector>
 
 namespace dots::http {
 
@@ -28,6 +32,37 @@ std::optional<std::int64_t> parse_event_id(std::string_view text) {
   return value;
 }
 
+/// The bytes Beast's serializer writes for `head`, a message without body.
+std::string serialized(bhttp::response<bhttp::empty_body>& head) {
+  bhttp::response_serializer<bhttp::empty_body> sr{head};
+  std::string out;
+  beast::error_code ec;
+  auto append = [&](beast::error_code&, const auto& buffers) {
+    out += beast::buffers_to_string(buffers);
+    sr.consume(net::buffer_size(buffers));
+  };
+  while (!sr.is_done() && !ec)
+    sr.next(ec, append);
+  return out;
+}
+
+/// The 200 head of every stream (api.md, "Live notifications"). The same
+/// for all of them, so serialised once; it goes out in the same write as
+/// the stream's first lines. No Content-Length and no chunking: the body
+/// ends when the connection does, so its bytes are exactly the frames'.
+const std::string& stream_head() {
+  static const std::string bytes = [] {
+    bhttp::response<bhttp::empty_body> head{bhttp::status::ok, 11};
+    head.set(bhttp::field::server, "dots");
+    head.set(bhttp::field::content_type, "text/event-stream");
+    head.set(bhttp::field::cache_control, "no-cache");
+    // Tells nginx (and proxies that copy it) not to buffer the stream.
+    head.set("X-Accel-Buffering", "no");
+    return serialized(head);
+  }();
+  return bytes;
+}
+
 /// Writes a whole buffer sequence; false when the client is gone.
 template <class Buffers>
 net::awaitable<bool> write_all(tcp::socket& socket, const Buffers& buffers) {
@@ -38,18 +73,18 @@ net::awaitable<bool> write_all(tcp::socket& socket, const Buffers& buffers) {
 
 /// Sends the replayed frames that pass the filter, many per write, and
 /// counts them as delivered.
-net::awaitable<bool> send_replay(sse_stream& s,
+net::awaitable<bool> send_replay(stream_writer& w,
                                  const std::vector<domain::frame_ptr>& frames,
                                  stream_hub& hub) {
   constexpr std::size_t batch = 64;
   std::vector<net::const_buffer> buffers;
   buffers.reserve(batch);
   for (std::size_t i = 0; i < frames.size(); ++i) {
-    if (s.filter().passes(*frames[i]))
+    if (w.filter().passes(*frames[i]))
       buffers.push_back(net::buffer(frames[i]->bytes));
     if (buffers.size() == batch ||
         (i + 1 == frames.size() && !buffers.empty())) {
-      if (!co_await write_all(s.socket(), buffers))
+      if (!co_await write_all(w.socket(), buffers))
         co_return false;
       hub.count_delivered(buffers.size(), net::buffer_size(buffers));
       buffers.clear();
@@ -126,10 +161,13 @@ admit_stream(app_context& ctx, const request& req, std::string_view query) {
       before >= static_cast<std::int64_t>(ctx.streams.max_streams)) {
     metrics.open_streams.fetch_sub(1, std::memory_order_relaxed);
     metrics.streams_refused.fetch_add(1, std::memory_order_relaxed);
-    return error{error_kind::unavailable,
-                 "at_capacity",
-                 "the server holds as many streams as it can; retry later",
-                 {}};
+    return error{.kind = error_kind::unavailable,
+                 .code = "at_capacity",
+                 .message =
+                     "the server holds as many streams as it can; retry later",
+                 .field = {},
+                 .retry_after =
+                     static_cast<unsigned>(refused_stream_retry_after.count())};
   }
   return asked;
 }
@@ -137,18 +175,13 @@ admit_stream(app_context& ctx, const request& req, std::string_view query) {
 net::awaitable<void> run_stream(app_context& ctx, shard& home,
                                 tcp::socket socket, stream_request asked) {
   stream_slot slot{*ctx.metrics};
-  auto s =
-      std::make_shared<sse_stream>(std::move(socket), asked.filter, *home.hub);
-  // Registered before the replay is read, so that no frame published in
-  // between is missed; go_live() drops the ones the replay repeats.
-  home.hub->add(s.get());
-  const auto head = std::string{"HTTP/1.1 200 OK\r\n"
-                                "Server: dots\r\n"
-                                "Content-Type: text/event-stream\r\n"
-                                "Cache-Control: no-cache\r\n"
-                                "X-Accel-Buffering: no\r\n"
-                                "\r\n"} +
-                    domain::encode_sse_retry(ctx.streams.retry);
+  auto writer = std::make_shared<stream_writer>(std::move(socket), asked.filter,
+                                                *home.hub);
+  // A member before the replay is read, so that no frame published in
+  // between is missed (the writer holds them until go_live(), which drops
+  // the ones the replay repeats). Leaves when this coroutine ends, however
+  // it ends.
+  const auto member = home.hub->join(*writer);
   // Asked before anything is written: every event created after the client
   // sees the response head has a larger id than the one it starts from.
   // Fresh streams ask too, for their opening `id:` line, which lets a client
@@ -160,31 +193,39 @@ net::awaitable<void> run_stream(app_context& ctx, shard& home,
   std::int64_t replayed = 0;
   if (frames) {
     replayed = frames->last_id;
-    auto opening = head;
+    auto lines = domain::encode_sse_retry(ctx.streams.retry);
     if (!asked.last_event_id)
-      opening += domain::encode_sse_id(replayed);
+      lines += domain::encode_sse_id(replayed);
+    // One write for the head and the first lines: a connect costs one
+    // syscall, and clients and proxies see the stream's first bytes at once.
+    const std::array<net::const_buffer, 2> opening{net::buffer(stream_head()),
+                                                   net::buffer(lines)};
     ctx.metrics->count_response(200);
-    ok = co_await write_all(s->socket(), net::buffer(opening));
+    ok = co_await write_all(writer->socket(), opening);
     if (ok && asked.last_event_id)
-      ok = co_await send_replay(*s, frames->frames, *home.hub);
+      ok = co_await send_replay(*writer, frames->frames, *home.hub);
   } else {
     // Without the replay the client would silently miss events: refuse, so
     // that it retries.
+    bhttp::response<bhttp::empty_body> refusal{
+        bhttp::status::service_unavailable, 11};
+    refusal.set(bhttp::field::server, "dots");
+    refusal.set(bhttp::field::retry_after,
+                std::to_string(refused_stream_retry_after.count()));
+    refusal.keep_alive(false);
+    refusal.prepare_payload();
     ctx.metrics->count_response(503);
-    const std::string busy = "HTTP/1.1 503 Service Unavailable\r\n"
-                             "Retry-After: 1\r\nContent-Length: 0\r\n"
-                             "Connection: close\r\n\r\n";
-    co_await write_all(s->socket(), net::buffer(busy));
+    co_await bhttp::async_write(writer->socket(), refusal,
+                                net::as_tuple(net::use_awaitable));
   }
-  if (ok && !s->closed()) {
-    s->go_live(replayed);
+  if (ok && !writer->closed()) {
+    writer->go_live(replayed);
     // The client sends nothing on a stream: readability means it closed.
     // Our own close (too slow, shutdown) ends this wait too.
-    co_await s->socket().async_wait(tcp::socket::wait_read,
-                                    net::as_tuple(net::use_awaitable));
+    co_await writer->socket().async_wait(tcp::socket::wait_read,
+                                         net::as_tuple(net::use_awaitable));
   }
-  s->close();
-  home.hub->remove(s.get());
+  writer->close();
 }
 
 } // namespace dots::http

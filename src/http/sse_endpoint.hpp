@@ -1,0 +1,80 @@
+#pragma once
+
+#include "domain/error.hpp"
+#include "http/context.hpp"
+#include "http/net.hpp"
+#include "http/shard.hpp"
+#include "http/stream_filter.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+// The endpoint `GET /sse/notifications/` (api.md, "Live notifications"):
+// from a request to a running stream. The session admits the request, then
+// hands the socket to run_stream, which owns it from there.
+
+namespace dots::http {
+
+/// What a client asked of its stream: which events, and where to resume.
+struct stream_request {
+  /// From `events=` and `board=`; the default passes everything.
+  stream_filter filter;
+  /// The last event id the client saw (`Last-Event-ID`, or `lastEventId=`
+  /// for clients that cannot set headers); nullopt: a fresh stream.
+  std::optional<std::int64_t> last_event_id;
+};
+
+/// Retry-After (RFC 9110, section 10.2.3) of a refused stream, both the 503
+/// at capacity or while draining and the 503 when the notifier gave no
+/// replay. It is the wait the server asks of every reconnecting client: the
+/// `retry:` hint each stream opens with (stream_config::retry, WHATWG HTML
+/// "Server-sent events", reconnection time), so a refusal is retried like a
+/// dropped stream, and a client that honours either header comes back at
+/// the same time. Nothing is reserved for the client meanwhile.
+inline constexpr std::chrono::seconds refused_stream_retry_after{3};
+static_assert(std::chrono::ceil<std::chrono::seconds>(stream_config{}.retry) ==
+                  refused_stream_retry_after,
+              "a refused stream waits as long as the retry: hint says");
+
+/// Reads `events=` (comma-separated event names), `board=` (a board id)
+/// and `lastEventId=` from `query`, and the `Last-Event-ID` header of `req`,
+/// which wins over the query. Errors (`invalid`, code `invalid_query`, the
+/// parameter in `field`; the session answers 400): a malformed query, an
+/// unknown or empty event name, a bad board id, a `lastEventId=` that is
+/// not an event id. A `Last-Event-ID` header that is not an event id is
+/// ignored, so a client with a stale value still connects. Other
+/// parameters are ignored.
+domain::result<stream_request> parse_stream_request(const request& req,
+                                                    std::string_view query);
+
+/// Admits a stream: parses the request as parse_stream_request does and
+/// takes one of the `--max-streams` slots (counted in
+/// `server_metrics::open_streams`; run_stream gives it back). Errors: those
+/// of parse_stream_request, and `unavailable` (code `at_capacity`, the
+/// session answers 503 with Retry-After refused_stream_retry_after) when
+/// every slot is taken or the server is draining.
+domain::result<stream_request>
+admit_stream(app_context& ctx, const request& req, std::string_view query);
+
+/// Runs an admitted stream on `home` to its end, then gives its slot back.
+/// Answers at once, in one write: the 200 head (`Content-Type:
+/// text/event-stream`, `Cache-Control: no-cache`, `X-Accel-Buffering: no`;
+/// close-delimited, no chunking), the `retry:` hint and, for a fresh
+/// stream, an `id:` line with the latest event id, so a client that drops
+/// before its first event resumes from there. A resumed stream then gets
+/// the frames after its Last-Event-ID (or `event: reset`), and every
+/// stream the live frames after that, until either side closes. When the
+/// notifier gives no replay, answers 503 (no body, Retry-After
+/// refused_stream_retry_after) instead of a stream with a silent gap.
+///
+/// Its own coroutine, spawned on `home` by the HTTP session, which then
+/// ends: an idle stream keeps nothing of the session (parser, buffers,
+/// timers).
+boost::asio::awaitable<void> run_stream(app_context& ctx, shard& home,
+                                        tcp::socket socket,
+                                        stream_request asked);
+
+} // namespace dots::http
