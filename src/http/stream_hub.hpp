@@ -26,7 +26,10 @@ public:
   /// destructor takes the writer out, so a stream leaves however its
   /// coroutine ends (return, exception, or its frame destroyed at
   /// shutdown). Move-only; a default-constructed or moved-from handle holds
-  /// nothing. Used on the shard's thread only.
+  /// nothing, and assigning to a handle first leaves with what it held.
+  /// Used on the shard's thread only; the hub outlives its memberships
+  /// (a shard declares its hub before the io_context that holds the
+  /// coroutines).
   class membership {
   public:
     membership() noexcept = default;
@@ -41,6 +44,7 @@ public:
     membership(stream_hub& hub, stream_writer& writer) noexcept
         : hub_(&hub)
         , writer_(&writer) {}
+    /// Takes the writer out, if this handle holds one, and holds nothing.
     void reset() noexcept;
 
     stream_hub* hub_ = nullptr;
