@@ -150,9 +150,7 @@ domain::result<stream_request> parse_stream_request(const request& req,
 
 domain::result<stream_request>
 admit_stream(app_context& ctx, const request& req, std::string_view query) {
-  auto asked = parse_stream_request(req, query);
-  if (!asked)
-    return asked;
+  BOOST_OUTCOME_TRY(auto asked, parse_stream_request(req, query));
   auto& metrics = *ctx.metrics;
   // Taken first and given back when over: concurrent connects can never
   // hold more than the cap between them.
