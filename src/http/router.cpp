@@ -33,17 +33,12 @@ boost::asio::awaitable<handler_result> open_stream(const exchange& x) {
   co_return reply{std::move(admitted)};
 }
 
-/// HEAD on the stream: the head a GET starts with (the fields of spec
-/// "Live notifications", which run_stream writes too; keep them in step),
-/// without taking a stream slot, so it never answers the 503 of a full
-/// server.
+/// HEAD on the stream: the head a GET starts with, without taking a
+/// stream slot, so it never answers the 503 of a full server.
 boost::asio::awaitable<handler_result> stream_head(const exchange& x) {
   BOOST_OUTCOME_CO_TRY(parse_stream_request(x.req, x.query));
   response res{bhttp::status::ok, x.req.version()};
-  res.set(bhttp::field::server, "dots");
-  res.set(bhttp::field::content_type, "text/event-stream");
-  res.set(bhttp::field::cache_control, "no-cache");
-  res.set("X-Accel-Buffering", "no");
+  set_stream_head_fields(res);
   res.keep_alive(x.req.keep_alive());
   co_return reply{std::move(res)};
 }

@@ -53,11 +53,7 @@ std::string serialized(bhttp::response<bhttp::empty_body>& head) {
 const std::string& stream_head() {
   static const std::string bytes = [] {
     bhttp::response<bhttp::empty_body> head{bhttp::status::ok, 11};
-    head.set(bhttp::field::server, "dots");
-    head.set(bhttp::field::content_type, "text/event-stream");
-    head.set(bhttp::field::cache_control, "no-cache");
-    // Tells nginx (and proxies that copy it) not to buffer the stream.
-    head.set("X-Accel-Buffering", "no");
+    set_stream_head_fields(head);
     return serialized(head);
   }();
   return bytes;
@@ -104,6 +100,14 @@ struct stream_slot {
 };
 
 } // namespace
+
+void set_stream_head_fields(bhttp::fields& fields) {
+  fields.set(bhttp::field::server, "dots");
+  fields.set(bhttp::field::content_type, "text/event-stream");
+  fields.set(bhttp::field::cache_control, "no-cache");
+  // Tells nginx (and proxies that copy it) not to buffer the stream.
+  fields.set("X-Accel-Buffering", "no");
+}
 
 domain::result<stream_request> parse_stream_request(const request& req,
                                                     std::string_view query) {

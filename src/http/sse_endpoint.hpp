@@ -59,6 +59,12 @@ domain::result<stream_request> parse_stream_request(const request& req,
 domain::result<stream_request>
 admit_stream(app_context& ctx, const request& req, std::string_view query);
 
+/// Sets the header fields of every stream's 200 head (api.md, "Live
+/// notifications"): Server, `Content-Type: text/event-stream`,
+/// `Cache-Control: no-cache` and `X-Accel-Buffering: no`. The stream and
+/// the answer to HEAD on it both take them from here.
+void set_stream_head_fields(bhttp::fields& fields);
+
 /// Runs an admitted stream on `home` to its end, then gives its slot back.
 /// Answers at once, in one write: the 200 head (`Content-Type:
 /// text/event-stream`, `Cache-Control: no-cache`, `X-Accel-Buffering: no`;
