@@ -174,6 +174,61 @@ admit_stream(app_context& ctx, const request& req, std::string_view query) {
   return asked;
 }
 
+namespace {
+
+/// The 503 of a stream the notifier gave no replay for: without the replay
+/// the client would silently miss events, so it is told to retry.
+net::awaitable<void> refuse(tcp::socket& socket, server_metrics& metrics) {
+  bhttp::response<bhttp::empty_body> refusal{bhttp::status::service_unavailable,
+                                             11};
+  refusal.set(bhttp::field::server, "dots");
+  refusal.set(bhttp::field::retry_after,
+              std::to_string(refused_stream_retry_after.count()));
+  refusal.keep_alive(false);
+  refusal.prepare_payload();
+  metrics.count_response(503);
+  co_await bhttp::async_write(socket, refusal,
+                              net::as_tuple(net::use_awaitable));
+}
+
+/// Opens the stream: the head and first lines, then the replay. Returns
+/// the last event id the replay sent (or the client's Last-Event-ID, or the
+/// latest id for a fresh stream); nullopt when the client is gone or the
+/// stream was refused. A coroutine of its own so that what only the opening
+/// needs (the replay, the buffers, a refusal) is freed before the stream's
+/// long wait: every idle stream keeps only run_stream's frame.
+net::awaitable<std::optional<std::int64_t>> open(app_context& ctx, shard& home,
+                                                 stream_writer& writer,
+                                                 const stream_request& asked) {
+  // Asked before anything is written: every event created after the client
+  // sees the response head has a larger id than the one it starts from.
+  // Fresh streams ask too, for their opening `id:` line, which lets a client
+  // that drops before its first event resume from here.
+  auto ask = actors::replay{asked.last_event_id.value_or(-1)};
+  auto frames =
+      co_await http::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
+  if (!frames) {
+    co_await refuse(writer.socket(), *ctx.metrics);
+    co_return std::nullopt;
+  }
+  auto lines = domain::encode_sse_retry(ctx.streams.retry);
+  if (!asked.last_event_id)
+    lines += domain::encode_sse_id(frames->last_id);
+  // One write for the head and the first lines: a connect costs one
+  // syscall, and clients and proxies see the stream's first bytes at once.
+  const std::array<net::const_buffer, 2> opening{net::buffer(stream_head()),
+                                                 net::buffer(lines)};
+  ctx.metrics->count_response(200);
+  bool ok = co_await write_all(writer.socket(), opening);
+  if (ok && asked.last_event_id)
+    ok = co_await send_replay(writer, frames->frames, *home.hub);
+  if (!ok)
+    co_return std::nullopt;
+  co_return frames->last_id;
+}
+
+} // namespace
+
 net::awaitable<void> run_stream(app_context& ctx, shard& home,
                                 tcp::socket socket, stream_request asked) {
   stream_slot slot{*ctx.metrics};
@@ -184,44 +239,9 @@ net::awaitable<void> run_stream(app_context& ctx, shard& home,
   // the ones the replay repeats). Leaves when this coroutine ends, however
   // it ends.
   const auto member = home.hub->join(*writer);
-  // Asked before anything is written: every event created after the client
-  // sees the response head has a larger id than the one it starts from.
-  // Fresh streams ask too, for their opening `id:` line, which lets a client
-  // that drops before its first event resume from here.
-  auto ask = actors::replay{asked.last_event_id.value_or(-1)};
-  auto frames =
-      co_await http::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
-  bool ok = false;
-  std::int64_t replayed = 0;
-  if (frames) {
-    replayed = frames->last_id;
-    auto lines = domain::encode_sse_retry(ctx.streams.retry);
-    if (!asked.last_event_id)
-      lines += domain::encode_sse_id(replayed);
-    // One write for the head and the first lines: a connect costs one
-    // syscall, and clients and proxies see the stream's first bytes at once.
-    const std::array<net::const_buffer, 2> opening{net::buffer(stream_head()),
-                                                   net::buffer(lines)};
-    ctx.metrics->count_response(200);
-    ok = co_await write_all(writer->socket(), opening);
-    if (ok && asked.last_event_id)
-      ok = co_await send_replay(*writer, frames->frames, *home.hub);
-  } else {
-    // Without the replay the client would silently miss events: refuse, so
-    // that it retries.
-    bhttp::response<bhttp::empty_body> refusal{
-        bhttp::status::service_unavailable, 11};
-    refusal.set(bhttp::field::server, "dots");
-    refusal.set(bhttp::field::retry_after,
-                std::to_string(refused_stream_retry_after.count()));
-    refusal.keep_alive(false);
-    refusal.prepare_payload();
-    ctx.metrics->count_response(503);
-    co_await bhttp::async_write(writer->socket(), refusal,
-                                net::as_tuple(net::use_awaitable));
-  }
-  if (ok && !writer->closed()) {
-    writer->go_live(replayed);
+  const auto replayed = co_await open(ctx, home, *writer, asked);
+  if (replayed && !writer->closed()) {
+    writer->go_live(*replayed);
     // The client sends nothing on a stream: readability means it closed.
     // Our own close (too slow, shutdown) ends this wait too.
     co_await writer->socket().async_wait(tcp::socket::wait_read,
