@@ -99,6 +99,19 @@ struct stream_slot {
   server_metrics& m_;
 };
 
+/// What a live stream holds until its client leaves. Members go in reverse
+/// order: the stream leaves its hub, then the writer goes, then the slot.
+struct live_stream {
+  live_stream(server_metrics& m, std::shared_ptr<stream_writer> w,
+              stream_hub::membership joined)
+      : slot(m)
+      , writer(std::move(w))
+      , member(std::move(joined)) {}
+  stream_slot slot;
+  std::shared_ptr<stream_writer> writer;
+  stream_hub::membership member;
+};
+
 } // namespace
 
 void set_stream_head_fields(bhttp::fields& fields) {
@@ -231,23 +244,31 @@ net::awaitable<std::optional<std::int64_t>> open(app_context& ctx, shard& home,
 
 net::awaitable<void> run_stream(app_context& ctx, shard& home,
                                 tcp::socket socket, stream_request asked) {
-  stream_slot slot{*ctx.metrics};
   auto writer = std::make_shared<stream_writer>(std::move(socket), asked.filter,
                                                 *home.hub);
   // A member before the replay is read, so that no frame published in
   // between is missed (the writer holds them until go_live(), which drops
-  // the ones the replay repeats). Leaves when this coroutine ends, however
-  // it ends.
-  const auto member = home.hub->join(*writer);
+  // the ones the replay repeats). Leaves when `held` goes, however the
+  // stream ends: with the client, at shutdown, or by an exception here.
+  auto held = std::make_unique<live_stream>(*ctx.metrics, writer,
+                                            home.hub->join(*writer));
   const auto replayed = co_await open(ctx, home, *writer, asked);
-  if (replayed && !writer->closed()) {
-    writer->go_live(*replayed);
-    // The client sends nothing on a stream: readability means it closed.
-    // Our own close (too slow, shutdown) ends this wait too.
-    co_await writer->socket().async_wait(tcp::socket::wait_read,
-                                         net::as_tuple(net::use_awaitable));
+  if (!replayed || writer->closed()) {
+    writer->close();
+    co_return;
   }
-  writer->close();
+  writer->go_live(*replayed);
+  // The client sends nothing on a stream: readability means it closed; our
+  // own close (too slow, shutdown) ends the wait too. A plain handler, not
+  // this coroutine, waits: Asio recycles coroutine frames, so a frame that
+  // stayed suspended for the stream's life could sit in a block sized for a
+  // larger coroutine that ran before it, and every idle stream would keep
+  // that block.
+  auto& readable = writer->socket();
+  auto on_readable = [held = std::move(held)](const beast::error_code&) {
+    held->writer->close();
+  };
+  readable.async_wait(tcp::socket::wait_read, std::move(on_readable));
 }
 
 } // namespace dots::http

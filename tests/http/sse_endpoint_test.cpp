@@ -12,6 +12,7 @@
 #include <optional>
 #include <poll.h>
 #include <string>
+#include <thread>
 #include <utility>
 
 namespace dots::http {
@@ -248,13 +249,24 @@ protected:
     home_.start();
   }
 
-  /// Whether run_stream ended (without an exception) within 10 s.
+  /// Whether the stream ended within 10 s: run_stream's coroutine ended
+  /// without an exception, and the stream gave its slot back. A live
+  /// stream outlives the coroutine (a handler waits for its client), so
+  /// the slot is what says the stream is gone.
   bool wait_ended() {
     auto done = ended_.get_future();
-    if (done.wait_for(10s) != std::future_status::ready)
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    if (done.wait_until(deadline) != std::future_status::ready)
       return false;
     started_ = false;
-    return done.get() == nullptr;
+    if (done.get() != nullptr)
+      return false;
+    while (metrics_->open_streams.load() != 0) {
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      std::this_thread::sleep_for(5ms);
+    }
+    return true;
   }
 
   /// Reads until `n` bytes came, the server closed or 10 s passed.
