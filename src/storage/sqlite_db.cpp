@@ -162,10 +162,6 @@ std::int64_t connection::changes() const noexcept {
   return sqlite3_changes64(db_.get());
 }
 
-std::string connection::error_message() const {
-  return sqlite3_errmsg(db_.get());
-}
-
 // -- transaction --------------------------------------------------------------
 
 result<transaction> transaction::begin(connection& db, mode m) {

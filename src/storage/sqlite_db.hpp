@@ -117,7 +117,6 @@ public:
 
   std::int64_t last_insert_rowid() const noexcept;
   std::int64_t changes() const noexcept;
-  std::string error_message() const;
 
 private:
   explicit connection(sqlite3* db) noexcept
