@@ -1,5 +1,5 @@
-#include "actors/actor_fixture.hpp"
 #include "http/api.hpp"
+#include "http/app_fixture.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
 
@@ -33,18 +33,9 @@ net::awaitable<void> keep(net::awaitable<T> task, std::optional<T>& out) {
   out.emplace(co_await std::move(task));
 }
 
-class Api : public actors::test::actor_test {
+class Api : public test::app_test {
 protected:
-  Api() {
-    auto notifier = spawn_recorded_notifier();
-    auto accounts = track(actors::spawn_accounts(sys_, open_store(), {}));
-    auto boards = track(actors::spawn_boards(sys_, open_store(), notifier, {}));
-    auto paths = track(actors::spawn_paths(sys_, open_store(), notifier, {}));
-    ctx_ =
-        std::make_unique<app_context>(sys_, accounts, boards, paths, notifier,
-                                      std::make_shared<server_metrics>());
-    ctx_->ready = true;
-  }
+  Api() { ctx_ = make_app(); }
 
   /// Runs a coroutine on a fresh io_context until it is done.
   template <class T>

@@ -1,4 +1,4 @@
-#include "actors/actor_fixture.hpp"
+#include "http/app_fixture.hpp"
 #include "http/listener.hpp"
 #include "security/credentials.hpp"
 #include "util/log.hpp"
@@ -210,21 +210,14 @@ std::string status_of(const boost::json::value& body) {
   return std::string(obj->at("status").as_string());
 }
 
-class Listener : public actors::test::actor_test {
+class Listener : public test::app_test {
 protected:
   static constexpr std::size_t shard_count = 3;
 
   static void SetUpTestSuite() { ASSERT_TRUE(security::init()); }
 
   Listener() {
-    auto notifier = spawn_recorded_notifier();
-    auto accounts = track(actors::spawn_accounts(sys_, open_store(), {}));
-    auto boards = track(actors::spawn_boards(sys_, open_store(), notifier, {}));
-    auto paths = track(actors::spawn_paths(sys_, open_store(), notifier, {}));
-    ctx_ =
-        std::make_unique<app_context>(sys_, accounts, boards, paths, notifier,
-                                      std::make_shared<server_metrics>());
-    ctx_->ready = true;
+    ctx_ = make_app();
     for (std::size_t i = 0; i < shard_count; ++i)
       shards_.push_back(std::make_unique<shard>());
     listener_ = std::make_unique<listener>(
