@@ -79,36 +79,35 @@ std::filesystem::path web_dir_of(const options& opts) {
 
 using store_ptr = std::shared_ptr<storage::store>;
 
-std::optional<store_ptr> connect(const storage::database_location& where,
-                                 const storage::connection_limits& limits) {
+/// A store on `where`; the error names the database (without its
+/// password) and what went wrong.
+domain::result<store_ptr> connect(const storage::database_location& where,
+                                  const storage::connection_limits& limits) {
   auto s = storage::open_store(where, limits);
-  if (!s) {
-    log::error("cannot open the database ", storage::redacted(where), ": ",
-               s.error().message);
-    return std::nullopt;
-  }
-  return store_ptr{std::move(s.value())};
+  if (!s)
+    return domain::internal_error("cannot open the database " +
+                                  storage::redacted(where) + ": " +
+                                  s.error().message);
+  return store_ptr{std::move(s).value()};
 }
 
 /// The retained events at start: the newest `retention` ids, read in
 /// batches, and the newest id ever written.
-std::optional<storage::event_slice> load_retained(storage::store& store,
-                                                  std::int64_t retention) {
+domain::result<storage::event_slice> load_retained(storage::store& store,
+                                                   std::int64_t retention) {
   auto head = store.events_after(0, 0);
-  if (!head) {
-    log::error("cannot read the event log: ", head.error().message);
-    return std::nullopt;
-  }
+  if (!head)
+    return domain::internal_error("cannot read the event log: " +
+                                  head.error().message);
   storage::event_slice out;
   out.latest_id = head.value().latest_id;
   auto after = std::max<std::int64_t>(0, head.value().latest_id - retention);
   for (;;) {
     constexpr int batch = 5000;
     auto slice = store.events_after(after, batch);
-    if (!slice) {
-      log::error("cannot read the event log: ", slice.error().message);
-      return std::nullopt;
-    }
+    if (!slice)
+      return domain::internal_error("cannot read the event log: " +
+                                    slice.error().message);
     for (auto& ev : slice.value().events) {
       // Rows written after `head` was read belong to the notifier's first
       // read of the log, not to the starting state.
@@ -226,8 +225,10 @@ domain::result<void> server::start() {
   const auto& opts = opts_;
   auto endpoint = resolve(opts.listen_host, opts.listen_port);
   if (!endpoint)
-    return start_failure("cannot resolve the listen address " +
-                         opts.listen_host);
+    // A name that does not resolve is a mistake in --listen: exit 2.
+    return domain::invalid(
+        "bad_listen_address",
+        "cannot resolve the listen address " + opts.listen_host, "listen");
 
   // -- database ---------------------------------------------------------------
   BOOST_OUTCOME_TRY(auto where, storage::parse_database_location(opts.db));
@@ -238,24 +239,19 @@ domain::result<void> server::start() {
   log::info("opening database ", storage::redacted(where), " (",
             postgres ? "PostgreSQL" : "SQLite", ", schema version ",
             storage::schema_version(where.kind), ")");
-  auto bootstrap = connect(where, db_limits);
-  if (!bootstrap)
-    return start_failure("cannot open the database");
-  if (auto trimmed = (*bootstrap)->trim_events(opts.event_retention); !trimmed)
+  BOOST_OUTCOME_TRY(auto accounts_store, connect(where, db_limits));
+  if (auto trimmed = accounts_store->trim_events(opts.event_retention);
+      !trimmed)
     log::warn("cannot trim the event log: ", trimmed.error().message);
-  auto retained = load_retained(**bootstrap, opts.event_retention);
-  if (!retained)
-    return start_failure("cannot read the event log");
-  log::info("event log: ", retained->events.size(),
-            " retained events, latest id ", retained->latest_id);
+  BOOST_OUTCOME_TRY(auto retained,
+                    load_retained(*accounts_store, opts.event_retention));
+  log::info("event log: ", retained.events.size(),
+            " retained events, latest id ", retained.latest_id);
   // One connection per persistence actor and one for reading the log: the
   // database serialises their writes and lets them read meanwhile.
-  auto accounts_store = std::move(*bootstrap);
-  auto boards_store = connect(where, db_limits);
-  auto paths_store = connect(where, db_limits);
-  auto log_store = connect(where, db_limits);
-  if (!boards_store || !paths_store || !log_store)
-    return start_failure("cannot open the database");
+  BOOST_OUTCOME_TRY(auto boards_store, connect(where, db_limits));
+  BOOST_OUTCOME_TRY(auto paths_store, connect(where, db_limits));
+  BOOST_OUTCOME_TRY(auto log_store, connect(where, db_limits));
 
   // -- actors and I/O ---------------------------------------------------------
   auto run = std::make_unique<running>(opts);
@@ -277,18 +273,17 @@ domain::result<void> server::start() {
   actors::notifier_config ncfg;
   ncfg.retention = static_cast<std::size_t>(opts.event_retention);
   ncfg.metrics = metrics;
-  auto event_log = actors::spawn_event_log(sys, std::move(*log_store));
+  auto event_log = actors::spawn_event_log(sys, std::move(log_store));
   auto notifier = actors::spawn_notifier(sys, std::move(sinks), event_log,
-                                         std::move(retained->events),
-                                         retained->latest_id, ncfg);
+                                         std::move(retained.events),
+                                         retained.latest_id, ncfg);
   actors::retention_config rcfg{opts.event_retention};
   auto accounts = actors::spawn_accounts(
       sys, std::move(accounts_store),
       actors::accounts_config{opts.login_limit, security::session_lifetime});
   auto boards =
-      actors::spawn_boards(sys, std::move(*boards_store), notifier, rcfg);
-  auto paths =
-      actors::spawn_paths(sys, std::move(*paths_store), notifier, rcfg);
+      actors::spawn_boards(sys, std::move(boards_store), notifier, rcfg);
+  auto paths = actors::spawn_paths(sys, std::move(paths_store), notifier, rcfg);
   auto timer = actors::spawn_timer(
       sys, notifier, std::chrono::seconds{opts.keepalive_seconds},
       std::chrono::milliseconds{opts.event_poll_ms});
