@@ -167,19 +167,32 @@ struct read_events {
   int limit = 1000;
 };
 
-/// Ask the notifier for the retained frames after `after_id`; a negative
-/// `after_id` asks for none, only for the id of the newest published event.
+/// Ask the notifier for one page of the retained frames after `after_id`;
+/// a negative `after_id` asks for none, only for the id of the newest
+/// published event. A stream reads its replay page by page, so that a
+/// client far behind holds at most one page (not the whole retention
+/// window) while it catches up.
 struct replay {
   std::int64_t after_id = -1;
+  /// The page's bounds: at most this many frames, and no more bytes than
+  /// `max_bytes` once it holds one frame (a page always holds at least one).
+  std::size_t max_frames = 256;
+  std::size_t max_bytes = 128 * 1024;
+  /// A later page of a replay already counted in `replays_served`.
+  bool continued = false;
 };
 
-/// The answer to `replay`: the frames in id order, preceded by a reset frame
-/// when `after_id` is older than the oldest retained event.
+/// The answer to `replay`: one page of frames in id order, preceded by a
+/// reset frame when `after_id` is older than the oldest retained event (or
+/// newer than the newest: the client saw another log).
 struct replay_frames {
   std::vector<domain::frame_ptr> frames;
-  /// The id the stream is now at: the last replayed frame's, else after_id,
-  /// or the newest published event's when after_id was negative.
+  /// The id the stream is now at: the page's last frame's, else after_id,
+  /// or the newest published event's when after_id was negative or the
+  /// page is a reset with nothing retained.
   std::int64_t last_id = 0;
+  /// More retained frames follow `last_id`: ask again from there.
+  bool more = false;
 };
 
 /// The timer actor's tick that makes the notifier send keep-alives.
@@ -257,7 +270,8 @@ typename Inspector::result_type inspect(Inspector& f, path_updated& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay& x) {
-  return f(caf::meta::type_name("replay"), x.after_id);
+  return f(caf::meta::type_name("replay"), x.after_id, x.max_frames,
+           x.max_bytes, x.continued);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, log_wake&) {

@@ -20,7 +20,7 @@ using domain::frame_ptr;
 /// once the log has been read, so that a lagging instance never sends a
 /// false `reset` (spec, "Live notifications", Resume).
 struct pending_replay {
-  std::int64_t after_id;
+  replay ask;
   caf::typed_response_promise<replay_frames> promise;
 };
 
@@ -90,8 +90,10 @@ void publish(notifier_state& st, const domain::event& ev) {
   log::debug("published event ", ev.id, " ", domain::event_name(ev.type));
 }
 
-replay_frames replay_after(const notifier_state& st, std::int64_t after_id) {
+/// One page of the replay `ask` asks for (see `replay`).
+replay_frames replay_after(const notifier_state& st, const replay& ask) {
   replay_frames out;
+  const auto after_id = ask.after_id;
   if (after_id < 0) {
     out.last_id = latest(st);
     return out;
@@ -104,12 +106,18 @@ replay_frames replay_after(const notifier_state& st, std::int64_t after_id) {
   out.last_id = reset ? latest(st) : after_id;
   if (reset)
     out.frames.push_back(reset_frame(oldest));
-  auto first = std::upper_bound(
+  auto it = std::upper_bound(
       st.ring.begin(), st.ring.end(), reset ? 0 : after_id,
       [](std::int64_t id, const frame_ptr& f) { return id < f->id; });
-  out.frames.insert(out.frames.end(), first, st.ring.end());
-  if (first != st.ring.end())
-    out.last_id = st.ring.back()->id;
+  std::size_t bytes = 0;
+  for (std::size_t taken = 0; it != st.ring.end(); ++it, ++taken) {
+    bytes += (*it)->bytes.size();
+    if (taken == ask.max_frames || (taken > 0 && bytes > ask.max_bytes))
+      break;
+    out.frames.push_back(*it);
+    out.last_id = (*it)->id;
+  }
+  out.more = it != st.ring.end();
   return out;
 }
 
@@ -127,10 +135,10 @@ void answer_pending(notifier_state& st, bool checked) {
   st.pending.clear();
   for (auto& p : pending) {
     count_replay(st);
-    if (checked || p.after_id <= latest(st))
-      p.promise.deliver(replay_after(st, p.after_id));
+    if (checked || p.ask.after_id <= latest(st))
+      p.promise.deliver(replay_after(st, p.ask));
     else
-      p.promise.deliver(replay_frames{{}, p.after_id});
+      p.promise.deliver(replay_frames{{}, p.ask.after_id, false});
   }
 }
 
@@ -263,14 +271,14 @@ notifier_impl(self_ptr self, std::vector<std::shared_ptr<frame_sink>> sinks,
           // Ahead of this instance: another one may have published it
           // already. Read the log before deciding.
           auto promise = self->make_response_promise<replay_frames>();
-          st.pending.push_back(pending_replay{m.after_id, promise});
+          st.pending.push_back(pending_replay{m, promise});
           read_log(self);
           return promise;
         }
         // Fresh streams ask too (after_id < 0), only for the newest id.
-        if (m.after_id >= 0)
+        if (m.after_id >= 0 && !m.continued)
           count_replay(st);
-        return replay_after(st, m.after_id);
+        return replay_after(st, m);
       },
   };
 }

@@ -337,10 +337,15 @@ po::options_description describe(options& into) {
       whole<std::size_t>(into, &options::stream_queue_frames, 1, 1'000'000,
                          "FRAMES"));
   add(desc, "stream-queue-bytes",
-      "bytes queued for such a client, in our queue and again in its "
-      "socket's send buffer, before it is dropped",
+      "bytes pending for such a client, in our queue and in its socket's "
+      "send queue together, before it is dropped",
       whole<std::size_t>(into, &options::stream_queue_bytes, 1024, 1u << 30,
                          "BYTES"));
+  add(desc, "stream-write-timeout",
+      "seconds a client may take no byte of what is pending for its stream "
+      "(replay included) before it is dropped",
+      whole(into, &options::stream_write_timeout_seconds, 1u, 86'400u,
+            "SECONDS"));
   add(desc, "login-limit",
       "login attempts per minute from one address; past it 429",
       whole(into, &options::login_limit, 1, 1'000'000, "N"));

@@ -37,6 +37,7 @@ struct options {
   std::size_t max_streams = 0;          ///< 0: just below the descriptor limit
   std::size_t stream_queue_frames = 256;
   std::size_t stream_queue_bytes = 256 * 1024;
+  unsigned stream_write_timeout_seconds = 30;
   int login_limit = 10; ///< attempts per minute from one address
   unsigned request_timeout_seconds = 30;
   bool help = false;

@@ -261,12 +261,16 @@ domain::result<void> server::start() {
                            : std::max(1u, std::thread::hardware_concurrency());
   const auto descriptors = raise_descriptor_limit();
   auto metrics = std::make_shared<server_metrics>();
-  http::stream_limits limits{opts.stream_queue_frames, opts.stream_queue_bytes};
+  http::stream_limits limits{
+      opts.stream_queue_frames, opts.stream_queue_bytes,
+      std::chrono::seconds{opts.stream_write_timeout_seconds}};
   std::vector<std::shared_ptr<actors::frame_sink>> sinks;
   std::vector<std::shared_ptr<http::stream_hub>> hubs;
   for (unsigned i = 0; i < threads; ++i) {
     auto& s = run->shards.emplace_back(std::make_unique<http::shard>());
     s->hub = std::make_shared<http::stream_hub>(s->io(), limits);
+    // Before the shard's thread runs: nothing else touches the hub yet.
+    s->hub->start_stall_checks();
     sinks.push_back(s->hub);
     hubs.push_back(s->hub);
   }

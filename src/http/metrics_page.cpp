@@ -16,11 +16,12 @@ void counter(std::ostringstream& out, const char* name, const char* help,
 } // namespace
 
 response metrics_page(const app_context& ctx, const request& req) {
-  std::uint64_t frames = 0, bytes = 0, dropped = 0;
+  std::uint64_t frames = 0, bytes = 0, dropped = 0, stalled = 0;
   for (auto& hub : ctx.hubs) {
     frames += hub->frames_delivered.load(std::memory_order_relaxed);
     bytes += hub->bytes_delivered.load(std::memory_order_relaxed);
     dropped += hub->slow_dropped.load(std::memory_order_relaxed);
+    stalled += hub->stalled_dropped.load(std::memory_order_relaxed);
   }
   auto& m = *ctx.metrics;
   std::ostringstream out;
@@ -36,6 +37,10 @@ response metrics_page(const app_context& ctx, const request& req) {
           "Bytes of SSE frames written to clients.", bytes);
   counter(out, "dots_slow_clients_dropped_total",
           "Streams closed because the client did not keep up.", dropped);
+  counter(out, "dots_stalled_clients_dropped_total",
+          "Streams closed because the client took nothing for the write "
+          "timeout while data was pending.",
+          stalled);
   counter(out, "dots_replays_served_total",
           "Resumes answered from the retained event log.",
           m.replays_served.load());

@@ -59,34 +59,19 @@ const std::string& stream_head() {
   return bytes;
 }
 
-/// Writes a whole buffer sequence; false when the client is gone.
-template <class Buffers>
-net::awaitable<bool> write_all(tcp::socket& socket, const Buffers& buffers) {
-  auto [ec, n] = co_await net::async_write(socket, buffers,
-                                           net::as_tuple(net::use_awaitable));
-  co_return !ec;
-}
-
-/// Sends the replayed frames that pass the filter, many per write, and
-/// counts them as delivered.
-net::awaitable<bool> send_replay(stream_writer& w,
-                                 const std::vector<domain::frame_ptr>& frames,
-                                 stream_hub& hub) {
-  constexpr std::size_t batch = 64;
-  std::vector<net::const_buffer> buffers;
-  buffers.reserve(batch);
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    if (w.filter().passes(*frames[i]))
-      buffers.push_back(net::buffer(frames[i]->bytes));
-    if (buffers.size() == batch ||
-        (i + 1 == frames.size() && !buffers.empty())) {
-      if (!co_await write_all(w.socket(), buffers))
-        co_return false;
-      hub.count_delivered(buffers.size(), net::buffer_size(buffers));
-      buffers.clear();
-    }
+/// Waits until `w` has written all it queued (the kernel may still hold
+/// some); false when the stream closed meanwhile (client gone, a bound
+/// exceeded, stalled, shutdown).
+net::awaitable<bool> drained(stream_writer& w) {
+  if (w.closed() || w.drained())
+    co_return !w.closed();
+  net::steady_timer timer{w.socket().get_executor()};
+  while (!w.closed() && !w.drained()) {
+    timer.expires_at(net::steady_timer::time_point::max());
+    w.notify_when_drained(timer);
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
   }
-  co_return true;
+  co_return !w.closed();
 }
 
 /// Gives the stream's slot back when the stream ends.
@@ -204,12 +189,21 @@ net::awaitable<void> refuse(tcp::socket& socket, server_metrics& metrics) {
                               net::as_tuple(net::use_awaitable));
 }
 
-/// Opens the stream: the head and first lines, then the replay. Returns
-/// the last event id the replay sent (or the client's Last-Event-ID, or the
-/// latest id for a fresh stream); nullopt when the client is gone or the
-/// stream was refused. A coroutine of its own so that what only the opening
-/// needs (the replay, the buffers, a refusal) is freed before the stream's
-/// long wait: every idle stream keeps only run_stream's frame.
+/// One replay page after `after_id`, sized so that it and what the
+/// kernel may hold for the socket fit the stream's bounds together
+/// (stream_limits).
+actors::replay replay_page(const stream_limits& limits, std::int64_t after_id,
+                           bool continued) {
+  return actors::replay{after_id, limits.max_queued_frames,
+                        limits.max_queued_bytes / 2, continued};
+}
+
+/// Opens the stream: the head and first lines, then the replay, page by
+/// page, each once the previous one has drained. Returns the last event id
+/// the replay covered (or the client's Last-Event-ID, or the latest id for
+/// a fresh stream); nullopt when the client is gone or the stream was
+/// refused. A coroutine of its own so that what only the opening needs
+/// (a page, a timer, a refusal) is freed before the stream's long wait.
 net::awaitable<std::optional<std::int64_t>> open(app_context& ctx, shard& home,
                                                  stream_writer& writer,
                                                  const stream_request& asked) {
@@ -217,27 +211,49 @@ net::awaitable<std::optional<std::int64_t>> open(app_context& ctx, shard& home,
   // sees the response head has a larger id than the one it starts from.
   // Fresh streams ask too, for their opening `id:` line, which lets a client
   // that drops before its first event resume from here.
-  auto ask = actors::replay{asked.last_event_id.value_or(-1)};
-  auto frames =
+  const auto& limits = home.hub->limits();
+  auto ask = replay_page(limits, asked.last_event_id.value_or(-1), false);
+  auto page =
       co_await http::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
-  if (!frames) {
+  if (!page) {
     co_await refuse(writer.socket(), *ctx.metrics);
     co_return std::nullopt;
   }
   auto lines = domain::encode_sse_retry(ctx.streams.retry);
   if (!asked.last_event_id)
-    lines += domain::encode_sse_id(frames->last_id);
+    lines += domain::encode_sse_id(page->last_id);
   // One write for the head and the first lines: a connect costs one
   // syscall, and clients and proxies see the stream's first bytes at once.
+  // It cannot stall: a new socket's send buffer always has room for it.
   const std::array<net::const_buffer, 2> opening{net::buffer(stream_head()),
                                                  net::buffer(lines)};
   ctx.metrics->count_response(200);
-  bool ok = co_await write_all(writer.socket(), opening);
-  if (ok && asked.last_event_id)
-    ok = co_await send_replay(writer, frames->frames, *home.hub);
-  if (!ok)
+  auto [ec, n] = co_await net::async_write(writer.socket(), opening,
+                                           net::as_tuple(net::use_awaitable));
+  if (ec)
     co_return std::nullopt;
-  co_return frames->last_id;
+  writer.note_written(n);
+  auto at = page->last_id;
+  auto more = page->more;
+  if (asked.last_event_id)
+    writer.replay(page->frames);
+  page.reset();
+  while (co_await drained(writer)) {
+    // Caught up with what the notifier had, and nothing live let go while
+    // held (else it is read from the log now): the stream can go live.
+    if (!more && !writer.take_missed())
+      co_return at;
+    auto next = replay_page(limits, at, true);
+    auto got =
+        co_await http::ask<actors::replay_frames>(ctx.sys, ctx.notifier, next);
+    if (!got)
+      break; // the client resumes from what it has
+    writer.replay(got->frames);
+    at = got->last_id;
+    more = got->more;
+  }
+  writer.close();
+  co_return std::nullopt;
 }
 
 } // namespace

@@ -1,6 +1,8 @@
 #include "http/stream_hub.hpp"
 
+#include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <utility>
 
 namespace dots::http {
@@ -38,7 +40,8 @@ void stream_hub::membership::reset() noexcept {
 
 stream_hub::stream_hub(net::io_context& io, stream_limits limits)
     : io_(io)
-    , limits_(limits) {}
+    , limits_(limits)
+    , stall_timer_(io) {}
 
 void stream_hub::publish(domain::frame_ptr frame) {
   // Frames published while a drain is already on its way join it: under a
@@ -88,8 +91,31 @@ void stream_hub::deliver(std::span<const domain::frame_ptr> frames) {
 }
 
 void stream_hub::close_all() {
+  closing_ = true;
+  stall_timer_.cancel();
   for (auto* w : writers_)
     w->close();
+}
+
+void stream_hub::start_stall_checks() {
+  if (!closing_)
+    arm_stall_check();
+}
+
+void stream_hub::arm_stall_check() {
+  stall_timer_.expires_after(std::max<std::chrono::milliseconds>(
+      limits_.write_timeout / 4, std::chrono::milliseconds{1}));
+  stall_timer_.async_wait(
+      [self = shared_from_this()](const beast::error_code& ec) {
+        if (ec || self->closing_)
+          return;
+        ++self->tick_;
+        // Writers that close here stay members until their stream ends,
+        // so the list does not change under this loop.
+        for (auto* w : self->writers_)
+          w->check_progress(self->tick_);
+        self->arm_stall_check();
+      });
 }
 
 } // namespace dots::http

@@ -69,9 +69,13 @@ public:
   /// Hands `frames` (oldest first) to every member. Members that close here
   /// stay members until their handle goes.
   void deliver(std::span<const domain::frame_ptr> frames);
-  /// Closes every member's connection (shutdown); their coroutines then end
-  /// and leave.
+  /// Closes every member's connection (shutdown); their streams then end
+  /// and leave. Also ends the stall checks.
   void close_all();
+  /// Starts checking, every quarter of `limits().write_timeout`, that every
+  /// member with bytes pending makes progress (stream_writer::
+  /// check_progress). Runs until close_all().
+  void start_stall_checks();
 
   /// The bounds of every member's queue.
   const stream_limits& limits() const noexcept { return limits_; }
@@ -84,6 +88,9 @@ public:
   std::atomic<std::uint64_t> bytes_delivered{0};
   /// Members closed because their queue overflowed (too slow).
   std::atomic<std::uint64_t> slow_dropped{0};
+  /// Members closed because their client took nothing for the write
+  /// timeout while bytes were pending (stalled).
+  std::atomic<std::uint64_t> stalled_dropped{0};
 
   /// Adds to frames_delivered and bytes_delivered.
   void count_delivered(std::size_t frames, std::size_t bytes) noexcept {
@@ -102,7 +109,15 @@ public:
                        std::memory_order_relaxed);
   }
 
+  /// Adds one to stalled_dropped.
+  void count_stalled_dropped() noexcept {
+    stalled_dropped.store(stalled_dropped.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
+  }
+
 private:
+  /// Lets writers read the stall check's tick.
+  friend class stream_writer;
   /// Takes `writer` out; only a membership's destructor calls it.
   void leave(stream_writer& writer) noexcept;
   /// Hands what was published since the last drain to the members.
@@ -118,6 +133,12 @@ private:
   bool drain_posted_ = false;
   /// The batch being delivered (kept to reuse its capacity).
   std::vector<domain::frame_ptr> batch_;
+  /// Runs the stall checks; `tick_` counts them (writers note the tick of
+  /// their last progress, so the broadcast path never reads a clock).
+  net::steady_timer stall_timer_;
+  std::uint32_t tick_ = 0;
+  bool closing_ = false;
+  void arm_stall_check();
 };
 
 } // namespace dots::http

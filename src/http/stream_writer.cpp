@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 
 namespace dots::http {
 
@@ -11,22 +13,36 @@ stream_writer::stream_writer(tcp::socket socket, stream_filter filter,
                              stream_hub& hub)
     : socket_(std::move(socket))
     , filter_(filter)
-    , hub_(hub) {
+    , hub_(hub)
+    , progress_tick_(hub.tick_) {
   beast::error_code ec;
   // Writes are first tried in place; a full socket must say "would block"
   // rather than stall the shard.
   socket_.non_blocking(true, ec);
   socket_.set_option(tcp::no_delay(true), ec);
-  // The kernel's buffer is bounded like the stream's own queue; left alone
-  // it grows to megabytes on loopback, and a client that stopped reading
-  // would be noticed (and its memory freed) only that much later.
+  // The kernel's send queue counts against the stream's byte bound, so it
+  // gets a quarter of it (Linux doubles the value for its bookkeeping):
+  // left alone it grows to megabytes on loopback, and a client that stopped
+  // reading would hold that much until noticed.
   socket_.set_option(
       net::socket_base::send_buffer_size(static_cast<int>(std::min<std::size_t>(
-          hub.limits().max_queued_bytes, std::size_t{1} << 24))),
+          hub.limits().max_queued_bytes / 4, std::size_t{1} << 24))),
       ec);
 }
 
 void stream_writer::push(std::span<const domain::frame_ptr> frames) {
+  if (live_) {
+    replay(frames);
+    return;
+  }
+  // Held until the opening and the replay are written; go_live() drops
+  // what the replay repeats.
+  for (const auto& f : frames)
+    if (filter_.passes(*f))
+      hold(f);
+}
+
+void stream_writer::replay(std::span<const domain::frame_ptr> frames) {
   // Where in the batch the frames this stream takes are, in order.
   std::array<std::size_t, max_gather> take;
   std::size_t count = 0;
@@ -36,11 +52,6 @@ void stream_writer::push(std::span<const domain::frame_ptr> frames) {
       return;
     if (!filter_.passes(*f))
       continue;
-    if (!live_) {
-      // Held until the replay is written; go_live() drops what it repeats.
-      enqueue(f);
-      continue;
-    }
     if (f->id != 0) {
       if (f->id <= last_id_)
         continue;
@@ -79,6 +90,7 @@ void stream_writer::write_now(const std::size_t* take, std::size_t count,
     close();
     return;
   }
+  wrote(n);
   // Whole frames written; the first one not fully written goes on
   // asynchronously from where the socket stopped, the rest behind it (the
   // shared pointers keep them alive while the write is in flight).
@@ -91,17 +103,25 @@ void stream_writer::write_now(const std::size_t* take, std::size_t count,
   hub_.count_delivered(done, 0);
   if (done == count)
     return;
+  // The socket is full: what the kernel holds now counts against the
+  // bounds, with what waits here.
+  kernel_bytes_ = kernel_queued();
   first_offset_ = n;
-  for (std::size_t i = done; i < count; ++i)
+  in_flight_bytes_ = 0;
+  for (std::size_t i = done; i < count; ++i) {
     in_flight_.push_back(batch[take[i]]);
+    in_flight_bytes_ += batch[take[i]]->bytes.size();
+  }
+  in_flight_bytes_ -= first_offset_;
   writing_ = true;
   write_queued();
 }
 
 bool stream_writer::enqueue(const domain::frame_ptr& f) {
   auto& lim = hub_.limits();
-  if (queue_.size() + 1 > lim.max_queued_frames ||
-      queued_bytes_ + f->bytes.size() > lim.max_queued_bytes) {
+  if (queue_.size() + in_flight_.size() + 1 > lim.max_queued_frames ||
+      queued_bytes_ + in_flight_bytes_ + kernel_bytes_ + f->bytes.size() >
+          lim.max_queued_bytes) {
     hub_.count_slow_dropped();
     close();
     return false;
@@ -111,43 +131,59 @@ bool stream_writer::enqueue(const domain::frame_ptr& f) {
   return true;
 }
 
+void stream_writer::hold(const domain::frame_ptr& f) {
+  auto& lim = hub_.limits();
+  if (held_.size() + 1 > lim.max_queued_frames ||
+      held_bytes_ + f->bytes.size() > lim.max_queued_bytes) {
+    // A client replaying while many events arrive: rather than hold them
+    // all (or drop a client that keeps up), let them go; they are in the
+    // log, and the endpoint reads them with the replay's next page.
+    held_.clear();
+    held_bytes_ = 0;
+    missed_ = true;
+    return;
+  }
+  held_.push_back(f);
+  held_bytes_ += f->bytes.size();
+}
+
+void stream_writer::notify_when_drained(net::steady_timer& timer) {
+  drain_waiter_ = &timer;
+}
+
+void stream_writer::wake_drain_waiter() noexcept {
+  if (auto* t = std::exchange(drain_waiter_, nullptr))
+    t->cancel();
+}
+
 void stream_writer::go_live(std::int64_t replayed_id) {
   last_id_ = std::max(last_id_, replayed_id);
-  // Frames that arrived during the replay: keep those it did not cover, in
-  // order, and nothing twice.
-  std::size_t kept = 0;
-  queued_bytes_ = 0;
-  for (auto& f : queue_) {
-    if (f->id != 0) {
-      if (f->id <= last_id_)
-        continue;
-      last_id_ = f->id;
-    }
-    queued_bytes_ += f->bytes.size();
-    queue_[kept++] = std::move(f);
-  }
-  queue_.resize(kept);
   live_ = true;
-  if (!writing_ && !queue_.empty()) {
-    writing_ = true;
-    write_queued();
-  }
+  // Frames that arrived during the replay: those it did not cover go out
+  // in order (replay() skips ids at or below last_id_), nothing twice.
+  auto held = std::move(held_);
+  held_ = {};
+  held_bytes_ = 0;
+  replay(held);
 }
 
 void stream_writer::write_queued() {
-  // Everything queued goes out in one gathered write.
+  // Everything queued goes out by gathered writes of what the socket takes.
   if (in_flight_.empty()) {
     in_flight_.swap(queue_);
+    in_flight_bytes_ = queued_bytes_;
     queued_bytes_ = 0;
     first_offset_ = 0;
   }
   std::vector<net::const_buffer> buffers;
-  buffers.reserve(in_flight_.size());
-  for (auto& f : in_flight_)
-    buffers.push_back(net::buffer(f->bytes));
+  buffers.reserve(std::min(in_flight_.size(), max_gather));
+  for (std::size_t i = 0; i < in_flight_.size() && i < max_gather; ++i)
+    buffers.push_back(net::buffer(in_flight_[i]->bytes));
   buffers.front() += first_offset_;
-  net::async_write(
-      socket_, buffers,
+  // write_some, not async_write: each completion is the client making
+  // room, which the stall check counts as progress.
+  socket_.async_write_some(
+      buffers,
       [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
         self->on_written(ec, n);
       });
@@ -160,14 +196,62 @@ void stream_writer::on_written(const beast::error_code& ec, std::size_t bytes) {
     close();
     return;
   }
-  hub_.count_delivered(in_flight_.size(), bytes);
-  in_flight_.clear();
-  first_offset_ = 0;
-  if (queue_.empty()) {
+  // The socket had been full: taking more means the client read.
+  progress_tick_ = hub_.tick_;
+  wrote(bytes);
+  in_flight_bytes_ -= bytes;
+  std::size_t done = 0;
+  auto n = bytes + first_offset_;
+  while (done < in_flight_.size() && n >= in_flight_[done]->bytes.size()) {
+    n -= in_flight_[done]->bytes.size();
+    ++done;
+  }
+  hub_.count_delivered(done, bytes);
+  in_flight_.erase(in_flight_.begin(),
+                   in_flight_.begin() + static_cast<std::ptrdiff_t>(done));
+  first_offset_ = n;
+  if (in_flight_.empty() && queue_.empty()) {
     writing_ = false;
+    wake_drain_waiter();
     return;
   }
+  kernel_bytes_ = kernel_queued();
   write_queued();
+}
+
+std::size_t stream_writer::kernel_queued() noexcept {
+  int n = 0;
+  if (::ioctl(socket_.native_handle(), SIOCOUTQ, &n) != 0 || n < 0)
+    return 0;
+  return static_cast<std::size_t>(n);
+}
+
+void stream_writer::wrote(std::size_t n) noexcept {
+  // Nothing was pending: the stall clock starts now, not at the client's
+  // last progress long ago.
+  if (!writing_ && acked_ == written_)
+    progress_tick_ = hub_.tick_;
+  written_ += n;
+}
+
+void stream_writer::check_progress(std::uint32_t tick) {
+  if (closed_ || (!writing_ && acked_ == written_))
+    return;
+  kernel_bytes_ = kernel_queued();
+  const auto acked =
+      written_ - std::min<std::uint64_t>(kernel_bytes_, written_);
+  if (acked != acked_) {
+    acked_ = acked;
+    progress_tick_ = tick;
+  }
+  if (!writing_ && acked_ == written_)
+    return;
+  // Checks come every quarter of the timeout: five ticks without progress
+  // are at least a whole timeout.
+  if (tick - progress_tick_ >= 5) {
+    hub_.count_stalled_dropped();
+    close();
+  }
 }
 
 void stream_writer::close() {
@@ -176,10 +260,13 @@ void stream_writer::close() {
   closed_ = true;
   queue_.clear();
   queued_bytes_ = 0;
+  held_.clear();
+  held_bytes_ = 0;
   beast::error_code ec;
-  // Ends the endpoint coroutine's wait and any write in flight.
+  // Ends the endpoint's wait and any write in flight.
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+  wake_drain_waiter();
 }
 
 } // namespace dots::http

@@ -589,6 +589,66 @@ TEST_F(Notifier, ReplayOlderThanTheWindowStartsWithReset) {
   }
 }
 
+TEST_F(Notifier, AReplayComesInPagesBoundedByFramesAndBytes) {
+  notifier_config cfg;
+  cfg.metrics = std::make_shared<server_metrics>();
+  auto n = spawn_recorded_notifier(cfg);
+  const auto evs = write_boards(7);
+  for (auto& ev : evs)
+    tell(n, ev);
+  published(7);
+  // Three frames a page: 1-3, 4-6, then 7 and nothing more.
+  std::vector<ids> pages;
+  std::int64_t at = 0;
+  for (bool more = true, continued = false; more; continued = true) {
+    auto r = call<replay_frames>(n, replay{at, 3, 1 << 20, continued});
+    ASSERT_TRUE(r);
+    pages.push_back(ids_of(r->frames));
+    at = r->last_id;
+    more = r->more;
+    ASSERT_LE(pages.size(), 3u);
+  }
+  EXPECT_EQ(pages, (std::vector<ids>{{1, 2, 3}, {4, 5, 6}, {7}}));
+  EXPECT_EQ(at, 7);
+  EXPECT_EQ(cfg.metrics->replays_served.load(), 1u)
+      << "one resume, however many pages";
+  // A byte bound below one frame still gives one frame a page, so a
+  // replay always moves on.
+  auto one = call<replay_frames>(n, replay{0, 100, 1, false});
+  ASSERT_TRUE(one);
+  EXPECT_EQ(ids_of(one->frames), (ids{1}));
+  EXPECT_TRUE(one->more);
+  // Two frames' worth of bytes: two frames.
+  const auto size = sink_->frames()[0]->bytes.size();
+  auto two = call<replay_frames>(n, replay{4, 100, 2 * size + 1, false});
+  ASSERT_TRUE(two);
+  EXPECT_EQ(ids_of(two->frames), (ids{5, 6}));
+  EXPECT_EQ(two->last_id, 6);
+  EXPECT_TRUE(two->more);
+}
+
+TEST_F(Notifier, APagedReplayOlderThanTheWindowStartsWithOneReset) {
+  notifier_config cfg;
+  cfg.retention = 4;
+  auto n = spawn_recorded_notifier(cfg);
+  const auto evs = write_boards(8);
+  for (auto& ev : evs)
+    tell(n, ev);
+  published(8);
+  auto first = call<replay_frames>(n, replay{1, 3, 1 << 20, false});
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->frames.size(), 4u) << "the reset and three frames";
+  EXPECT_EQ(first->frames[0]->bytes, reset_bytes(5));
+  EXPECT_EQ(ids_of({first->frames.begin() + 1, first->frames.end()}),
+            (ids{5, 6, 7}));
+  EXPECT_EQ(first->last_id, 7);
+  EXPECT_TRUE(first->more);
+  auto rest = call<replay_frames>(n, replay{7, 3, 1 << 20, true});
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(ids_of(rest->frames), (ids{8}));
+  EXPECT_FALSE(rest->more);
+}
+
 TEST_F(Notifier, FreshStreamGetsOnlyTheNewestId) {
   auto n = spawn_recorded_notifier();
   auto empty = replay_after(n, -1);

@@ -79,6 +79,9 @@ std::vector<option_case> every_option() {
       {"stream-queue-bytes", "DOTS_STREAM_QUEUE_BYTES", "65536",
        [](const options& o) { EXPECT_EQ(o.stream_queue_bytes, 65536u); },
        "4096"},
+      {"stream-write-timeout", "DOTS_STREAM_WRITE_TIMEOUT", "5",
+       [](const options& o) { EXPECT_EQ(o.stream_write_timeout_seconds, 5u); },
+       "120"},
       {"login-limit", "DOTS_LOGIN_LIMIT", "3",
        [](const options& o) { EXPECT_EQ(o.login_limit, 3); }, "50"},
       {"request-timeout", "DOTS_REQUEST_TIMEOUT", "7",
@@ -158,6 +161,7 @@ TEST(AppOptions, Defaults) {
   EXPECT_EQ(o.value().max_streams, 0u);
   EXPECT_EQ(o.value().stream_queue_frames, 256u);
   EXPECT_EQ(o.value().stream_queue_bytes, 256u * 1024u);
+  EXPECT_EQ(o.value().stream_write_timeout_seconds, 30u);
   EXPECT_EQ(o.value().login_limit, 10);
   EXPECT_EQ(o.value().request_timeout_seconds, 30u);
   EXPECT_FALSE(o.value().help);
@@ -304,15 +308,17 @@ TEST(AppOptions, ListenForms) {
 }
 
 TEST(AppOptions, RangeBoundsAreInclusive) {
-  auto low = parse({"--threads=1", "--keepalive-seconds=1",
-                    "--event-retention=1", "--max-streams=1",
-                    "--stream-queue-frames=1", "--stream-queue-bytes=1024",
-                    "--login-limit=1", "--request-timeout=1"});
+  auto low =
+      parse({"--threads=1", "--keepalive-seconds=1", "--event-retention=1",
+             "--max-streams=1", "--stream-queue-frames=1",
+             "--stream-queue-bytes=1024", "--login-limit=1",
+             "--request-timeout=1", "--stream-write-timeout=1"});
   ASSERT_TRUE(low) << low.error().message;
   EXPECT_EQ(low.value().stream_queue_bytes, 1024u);
   auto high = parse({"--threads=256", "--keepalive-seconds=3600",
                      "--event-retention=10000000", "--request-timeout=3600",
-                     "--stream-queue-bytes=1073741824"});
+                     "--stream-queue-bytes=1073741824",
+                     "--stream-write-timeout=86400"});
   ASSERT_TRUE(high) << high.error().message;
   EXPECT_EQ(high.value().threads, 256u);
   EXPECT_EQ(high.value().event_retention, 10'000'000);
@@ -332,6 +338,8 @@ TEST(AppOptions, OutOfRangeNamesTheOption) {
       {"max-streams", "0"},
       {"stream-queue-frames", "0"},
       {"stream-queue-bytes", "1023"},
+      {"stream-write-timeout", "0"},
+      {"stream-write-timeout", "86401"},
       {"login-limit", "0"},
       {"request-timeout", "3601"},
       {"threads", "99999999999999999999999"},
@@ -582,7 +590,7 @@ TEST(AppOptions, RangesAreWhatHelpPrints) {
       EXPECT_NE(message.find("--" + name), std::string::npos) << message;
     }
   }
-  EXPECT_EQ(ranges, 12); // every option that takes a number
+  EXPECT_EQ(ranges, 13); // every option that takes a number
 }
 
 TEST(AppOptions, EmptyValueAfterEqualsIsTheOptionsToJudge) {

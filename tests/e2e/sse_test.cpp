@@ -11,6 +11,7 @@
 #include "support/server_process.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -23,16 +24,21 @@
 #include <cstdint>
 #include <curl/curl.h>
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <netinet/in.h>
+#include <poll.h>
 #include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -1175,3 +1181,180 @@ TEST(Sse, MetricsCountReplayedFramesAsDelivered) {
 }
 
 } // namespace
+
+// -- 10. stalled readers
+// -------------------------------------------------------
+
+/// A client that opens a stream with a small receive buffer and never reads
+/// it: the hostile or stuck reader the write timeout and the bounds are for.
+class never_reader {
+public:
+  never_reader(const std::string& host_port,
+               const std::string& extra_headers = {}) {
+    auto colon = host_port.rfind(':');
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port =
+        htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
+    ::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    // 4 KB, set before connecting so the window the server sees stays small.
+    int small = 4096;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+      throw std::runtime_error("never_reader: connect failed");
+    auto req = "GET " + std::string{sse_path} +
+               " HTTP/1.1\r\nHost: " + host_port +
+               "\r\nAccept: text/event-stream\r\n" + extra_headers + "\r\n";
+    if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(req.size()))
+      throw std::runtime_error("never_reader: send failed");
+  }
+  ~never_reader() { ::close(fd_); }
+  never_reader(const never_reader&) = delete;
+  never_reader& operator=(const never_reader&) = delete;
+
+  /// True when the server has closed or reset the connection: reads (and
+  /// discards) what is buffered until the end or `timeout`.
+  bool closed_by_server(std::chrono::milliseconds timeout) {
+    const auto deadline = clock_type::now() + timeout;
+    char buf[65536];
+    while (clock_type::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0)
+        continue;
+      if (::recv(fd_, buf, sizeof(buf), 0) <= 0)
+        return true;
+    }
+    return false;
+  }
+
+private:
+  int fd_ = -1;
+};
+
+/// The server's resident memory in bytes (VmRSS of /proc/PID/status).
+std::int64_t rss_bytes(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("VmRSS:"))
+      return std::stoll(line.substr(6)) * 1024;
+  ADD_FAILURE() << "no VmRSS for " << pid;
+  return 0;
+}
+
+/// Creates `count` boards with `name` from four kept-alive connections;
+/// returns their ids. Bounded by count and 60 s.
+std::set<std::int64_t> create_boards(const test_server& s, const account& a,
+                                     int count, const std::string& name) {
+  const auto body = json::serialize(board_body(name));
+  const auto url = s.url("/api/boards");
+  const auto deadline = clock_type::now() + 60s;
+  std::atomic<int> next{0};
+  std::mutex mtx;
+  std::set<std::int64_t> created;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w)
+    threads.emplace_back([&] {
+      json_poster poster{a.token};
+      std::string reply;
+      while (next.fetch_add(1) < count && clock_type::now() < deadline) {
+        const auto status = poster.send("POST", url, body, reply);
+        EXPECT_EQ(status, 201) << reply;
+        if (status != 201)
+          break;
+        std::lock_guard<std::mutex> guard{mtx};
+        created.insert(int_at(json::parse(reply), "id"));
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(created.size(), static_cast<std::size_t>(count));
+  return created;
+}
+
+TEST(Sse, StalledReadersAreDroppedAndTheirMemoryComesBack) {
+  // Issue example: thousands of retained events, hundreds of clients that
+  // resume from 0 with a 4 KB receive buffer and never read, and more that
+  // open fresh streams and never read; one client reads normally. With a
+  // write timeout of 1 s every stalled stream must be dropped within a few
+  // checks once its socket is full, while the reader gets every event.
+  test_server s{{"--event-retention", "10000", "--stream-write-timeout", "1"}};
+  auto mo = sign_up(s, "moe");
+  // ~0.5 KB a frame: 3,000 of them are 1.5 MB of replay per resuming client.
+  std::string name;
+  for (int i = 0; i < 100; ++i)
+    name += "\xF0\x9F\x98\x80"; // U+1F600
+  create_boards(s, mo, 3000, name);
+  auto reader = open_stream(s);
+  std::this_thread::sleep_for(500ms);
+  const auto idle_rss = rss_bytes(s.server->pid());
+  // The highest RSS while the stalled clients are held, sampled.
+  std::atomic<bool> sampling{true};
+  std::atomic<std::int64_t> peak_rss{idle_rss};
+  std::thread sampler{[&] {
+    while (sampling.load()) {
+      peak_rss = std::max(peak_rss.load(), rss_bytes(s.server->pid()));
+      std::this_thread::sleep_for(20ms);
+    }
+  }};
+
+  constexpr int replaying = 300;
+  constexpr int live = 200;
+  std::vector<std::unique_ptr<never_reader>> stalled;
+  for (int i = 0; i < replaying; ++i)
+    stalled.push_back(std::make_unique<never_reader>(s.server->address(),
+                                                     "Last-Event-ID: 0\r\n"));
+  for (int i = 0; i < live; ++i)
+    stalled.push_back(std::make_unique<never_reader>(s.server->address()));
+  ASSERT_TRUE(eventually(
+      [&] { return metric(s, "dots_open_streams") == replaying + live + 1; },
+      10s))
+      << metric(s, "dots_open_streams");
+
+  // Live events: enough to fill the live stalled clients' buffers too.
+  auto created = create_boards(s, mo, 300, name);
+  auto m = scrape_until(
+      s,
+      [&](auto& m) {
+        return value_or_zero(m, "dots_stalled_clients_dropped_total") +
+                   value_or_zero(m, "dots_slow_clients_dropped_total") ==
+               replaying + live;
+      },
+      20s);
+  EXPECT_EQ(value_or_zero(m, "dots_stalled_clients_dropped_total") +
+                value_or_zero(m, "dots_slow_clients_dropped_total"),
+            replaying + live);
+  EXPECT_GE(value_or_zero(m, "dots_stalled_clients_dropped_total"), replaying)
+      << "the resuming clients stall in their replay";
+  EXPECT_TRUE(eventually([&] { return metric(s, "dots_open_streams") == 1; }));
+  sampling = false;
+  sampler.join();
+  for (auto& c : stalled)
+    EXPECT_TRUE(c->closed_by_server(2s));
+
+  // The reader got every live event, in order, once, and stays open.
+  ASSERT_TRUE(reader->wait_events(created.size(), 10s))
+      << reader->events().size() << " of " << created.size();
+  auto got = reader->events();
+  EXPECT_EQ(got.size(), created.size());
+  expect_consecutive(got, id_of(got.front()));
+  EXPECT_FALSE(reader->closed());
+
+  // Memory: what the stalled clients held is bounded while they are held
+  // (a replay is read page by page; frames are shared, not copied), and
+  // is given back once they are dropped.
+  std::this_thread::sleep_for(500ms);
+  const auto end_rss = rss_bytes(s.server->pid());
+  const auto held_rss = peak_rss.load();
+  const auto per_client = (held_rss - idle_rss) / (replaying + live);
+  std::cout << "idle RSS " << idle_rss / 1024 << " KiB, with "
+            << replaying + live << " stalled clients " << held_rss / 1024
+            << " KiB (" << per_client << " B each), after the drops "
+            << end_rss / 1024 << " KiB\n";
+  EXPECT_LT(per_client, 32 * 1024) << "documented bound: 32 KiB per stream";
+  EXPECT_LT(end_rss, idle_rss + 8 * 1024 * 1024)
+      << "RSS must settle within 8 MiB of its idle level";
+  reader->stop();
+}

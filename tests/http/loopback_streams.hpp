@@ -60,6 +60,8 @@ protected:
   loopback_streams() { make_hub({}); }
 
   ~loopback_streams() override {
+    // Also ends the hub's stall checks, whose timer holds the hub.
+    hub_->close_all();
     for (auto& c : clients_)
       c->writer->close();
     // Lets aborted writes finish while everything they touch is alive.

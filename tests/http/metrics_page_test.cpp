@@ -111,6 +111,7 @@ TEST_F(MetricsPage, ShowsEachCounterWithItsValue) {
       {"dots_frames_delivered_total", "0"},
       {"dots_bytes_delivered_total", "0"},
       {"dots_slow_clients_dropped_total", "0"},
+      {"dots_stalled_clients_dropped_total", "0"},
   };
   EXPECT_EQ(page.samples, expected);
 }
@@ -130,6 +131,7 @@ TEST_F(MetricsPage, EveryMetricHasHelpAndTheRightType) {
       {"dots_frames_delivered_total", "counter"},
       {"dots_bytes_delivered_total", "counter"},
       {"dots_slow_clients_dropped_total", "counter"},
+      {"dots_stalled_clients_dropped_total", "counter"},
       {"dots_http_responses_total", "counter"},
   };
   EXPECT_EQ(page.types, types);

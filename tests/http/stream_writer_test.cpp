@@ -1,8 +1,10 @@
 #include "http/loopback_streams.hpp"
 #include "http/stream_writer.hpp"
 
+#include <chrono>
 #include <gtest/gtest.h>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -13,6 +15,7 @@ namespace dots::http::test {
 namespace {
 
 using StreamWriter = loopback_streams;
+using namespace std::chrono_literals;
 
 TEST_F(StreamWriter, FiltersByTypeAndBoard) {
   auto& boards_only =
@@ -127,18 +130,114 @@ TEST_F(StreamWriter, HeldFramesGoOutWhenNothingWasReplayed) {
   expect_exactly(c, {f1, f2}, end);
 }
 
-TEST_F(StreamWriter, TooManyHeldFramesDropTheStream) {
+TEST_F(StreamWriter, HeldFramesPastTheBoundAreLetGoAndReportedMissed) {
+  // A stream still replaying while many events arrive: the held frames are
+  // let go (the replay reads them from the log) rather than the stream.
   make_hub({4, 1 << 20});
   auto& c = connect();
-  for (std::int64_t id = 1; id <= 4; ++id)
+  for (std::int64_t id = 1; id <= 5; ++id)
     deliver(event_frame(id, event_type::new_board, 1));
   EXPECT_FALSE(c.writer->closed());
-  deliver(event_frame(5, event_type::new_board, 1));
-  EXPECT_TRUE(c.writer->closed());
+  EXPECT_EQ(hub_->slow_dropped.load(), 0u);
+  EXPECT_TRUE(c.writer->take_missed());
+  EXPECT_FALSE(c.writer->take_missed()) << "reported once";
+  // What arrives after the overflow is held as usual.
+  const auto f6 = event_frame(6, event_type::new_board, 1);
+  deliver(f6);
+  const auto f5 = event_frame(5, event_type::new_board, 1);
+  c.writer->replay(std::span<const frame_ptr>{&f5, 1});
+  c.writer->go_live(5);
+  const auto end = comment_frame("end");
+  deliver(end);
+  expect_exactly(c, {f5, f6}, end);
+}
+
+TEST_F(StreamWriter, TheKernelSendQueueCountsAgainstTheByteBound) {
+  // 64 KiB pending at most, the kernel's send queue included: a client that
+  // never reads gets no more than that (plus what its own receive buffer
+  // took) before it is dropped, although the kernel alone would take more.
+  constexpr std::size_t bound = 64 * 1024;
+  make_hub({100000, bound});
+  auto& slow = connect({}, 4096);
+  slow.writer->go_live(0);
+  std::int64_t id = 0;
+  while (!slow.writer->closed() && id < 10000) {
+    deliver(event_frame(++id, event_type::new_board, 1, 1000));
+    io_.poll();
+  }
+  ASSERT_TRUE(slow.writer->closed()) << "still open after " << id;
   EXPECT_EQ(hub_->slow_dropped.load(), 1u);
-  auto [got, ended] = read_to_end(c);
-  EXPECT_EQ(got, "");
-  EXPECT_TRUE(ended);
+  int rcvbuf = 0;
+  socklen_t len = sizeof rcvbuf;
+  ::getsockopt(slow.socket.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+               &len);
+  EXPECT_LE(hub_->bytes_delivered.load(),
+            bound + static_cast<std::size_t>(rcvbuf));
+}
+
+TEST_F(StreamWriter, AStalledClientIsDroppedAfterTheWriteTimeout) {
+  make_hub({256, 64 * 1024, 200ms});
+  hub_->start_stall_checks();
+  auto& stalled = connect({}, 4096);
+  auto& reader = connect();
+  stalled.writer->go_live(0);
+  reader.writer->go_live(0);
+  // Frames until the stalled client's socket is full and a write waits.
+  std::int64_t id = 0;
+  std::string sent;
+  while (stalled.writer->drained() && id < 1000) {
+    auto f = event_frame(++id, event_type::new_board, 1, 1000);
+    sent += f->bytes;
+    deliver(f);
+  }
+  ASSERT_FALSE(stalled.writer->drained());
+  ASSERT_FALSE(stalled.writer->closed());
+  // The reader keeps reading for several timeouts; the stalled one does not.
+  std::string got;
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!stalled.writer->closed() &&
+         std::chrono::steady_clock::now() < deadline) {
+    io_.run_for(20ms);
+    got += drain(reader);
+  }
+  EXPECT_TRUE(stalled.writer->closed());
+  EXPECT_EQ(hub_->stalled_dropped.load(), 1u);
+  EXPECT_EQ(hub_->slow_dropped.load(), 0u);
+  got += read_bytes(reader, sent.size() - got.size());
+  EXPECT_TRUE(got == sent) << got.size() << " of " << sent.size();
+  EXPECT_FALSE(reader.writer->closed());
+}
+
+TEST_F(StreamWriter, BytesOnlyInTheKernelAlsoTimeOut) {
+  // The socket took every frame (nothing queued here), but the client's
+  // window is full, so the kernel still holds some: that is pending too.
+  make_hub({256, 256 * 1024, 200ms});
+  hub_->start_stall_checks();
+  auto& stalled = connect({}, 4096);
+  stalled.writer->go_live(0);
+  for (std::int64_t id = 1; id <= 16; ++id)
+    deliver(event_frame(id, event_type::new_board, 1, 1000));
+  ASSERT_TRUE(stalled.writer->drained()) << "the kernel took it all";
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!stalled.writer->closed() &&
+         std::chrono::steady_clock::now() < deadline)
+    io_.run_for(20ms);
+  EXPECT_TRUE(stalled.writer->closed());
+  EXPECT_EQ(hub_->stalled_dropped.load(), 1u);
+}
+
+TEST_F(StreamWriter, AnIdleClientThatReadEverythingIsNotTimedOut) {
+  make_hub({256, 64 * 1024, 100ms});
+  hub_->start_stall_checks();
+  auto& c = connect();
+  c.writer->go_live(0);
+  const auto f = event_frame(1, event_type::new_board, 1);
+  deliver(f);
+  EXPECT_EQ(read_bytes(c, f->bytes.size()), f->bytes);
+  // Ten timeouts with nothing pending.
+  io_.run_for(1s);
+  EXPECT_FALSE(c.writer->closed());
+  EXPECT_EQ(hub_->stalled_dropped.load(), 0u);
 }
 
 TEST_F(StreamWriter, SlowClientIsDroppedWhileOthersGetEverything) {
