@@ -329,7 +329,9 @@ po::options_description describe(options& into) {
       "reset",
       whole<std::int64_t>(into, &options::event_retention, 1, 10'000'000,
                           "EVENTS"));
-  add(desc, "max-streams", "notification streams held at once; past it 503",
+  add(desc, "max-streams",
+      "notification streams held at once; past it 503 with a Retry-After "
+      "drawn from 3 to 6 s",
       whole<std::size_t>(into, &options::max_streams, 1, 10'000'000, "N",
                          "the descriptor limit minus 500"));
   add(desc, "stream-queue-frames",

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <charconv>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,17 @@ domain::result<stream_request> parse_stream_request(const request& req,
   return out;
 }
 
+std::chrono::seconds
+refused_stream_retry_after(std::chrono::milliseconds retry) {
+  // Not cryptographic: it only has to differ between clients. One
+  // generator per thread, seeded once, so shards never share state.
+  thread_local std::minstd_rand gen{std::random_device{}()};
+  const auto window = refused_stream_retry_window(retry);
+  std::uniform_int_distribution<std::chrono::seconds::rep> pick{
+      window.min.count(), window.max.count()};
+  return std::chrono::seconds{pick(gen)};
+}
+
 domain::result<stream_request>
 admit_stream(app_context& ctx, const request& req, std::string_view query) {
   BOOST_OUTCOME_TRY(auto asked, parse_stream_request(req, query));
@@ -166,8 +178,8 @@ admit_stream(app_context& ctx, const request& req, std::string_view query) {
                  .message =
                      "the server holds as many streams as it can; retry later",
                  .field = {},
-                 .retry_after =
-                     static_cast<unsigned>(refused_stream_retry_after.count())};
+                 .retry_after = static_cast<unsigned>(
+                     refused_stream_retry_after(ctx.streams.retry).count())};
   }
   return asked;
 }
@@ -176,15 +188,16 @@ namespace {
 
 /// The 503 of a stream the notifier gave no replay for: without the replay
 /// the client would silently miss events, so it is told to retry.
-net::awaitable<void> refuse(tcp::socket& socket, server_metrics& metrics) {
+net::awaitable<void> refuse(tcp::socket& socket, const app_context& ctx) {
   bhttp::response<bhttp::empty_body> refusal{bhttp::status::service_unavailable,
                                              11};
   refusal.set(bhttp::field::server, "dots");
-  refusal.set(bhttp::field::retry_after,
-              std::to_string(refused_stream_retry_after.count()));
+  refusal.set(
+      bhttp::field::retry_after,
+      std::to_string(refused_stream_retry_after(ctx.streams.retry).count()));
   refusal.keep_alive(false);
   refusal.prepare_payload();
-  metrics.count_response(503);
+  ctx.metrics->count_response(503);
   co_await bhttp::async_write(socket, refusal,
                               net::as_tuple(net::use_awaitable));
 }
@@ -216,7 +229,7 @@ net::awaitable<std::optional<std::int64_t>> open(app_context& ctx, shard& home,
   auto page =
       co_await http::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
   if (!page) {
-    co_await refuse(writer.socket(), *ctx.metrics);
+    co_await refuse(writer.socket(), ctx);
     co_return std::nullopt;
   }
   auto lines = domain::encode_sse_retry(ctx.streams.retry);

@@ -6,6 +6,7 @@
 #include "http/shard.hpp"
 #include "http/stream_filter.hpp"
 
+#include <algorithm>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -27,17 +28,35 @@ struct stream_request {
   std::optional<std::int64_t> last_event_id;
 };
 
-/// Retry-After (RFC 9110, section 10.2.3) of a refused stream, both the 503
-/// at capacity or while draining and the 503 when the notifier gave no
-/// replay. It is the wait the server asks of every reconnecting client: the
-/// `retry:` hint each stream opens with (stream_config::retry, WHATWG HTML
-/// "Server-sent events", reconnection time), so a refusal is retried like a
-/// dropped stream, and a client that honours either header comes back at
-/// the same time. Nothing is reserved for the client meanwhile.
-inline constexpr std::chrono::seconds refused_stream_retry_after{3};
-static_assert(std::chrono::ceil<std::chrono::seconds>(stream_config{}.retry) ==
-                  refused_stream_retry_after,
-              "a refused stream waits as long as the retry: hint says");
+/// The Retry-After (RFC 9110, section 10.2.3) a refused stream may name:
+/// whole seconds from `min` to `max`, both included.
+struct retry_window {
+  std::chrono::seconds min;
+  std::chrono::seconds max;
+};
+
+/// The window of a refused stream's Retry-After, both for the 503 at
+/// capacity or while draining and for the 503 when the notifier gave no
+/// replay: from the `retry:` hint each stream opens with (`retry`,
+/// stream_config::retry, WHATWG HTML "Server-sent events", reconnection
+/// time) to twice that, in whole seconds (RFC 9110 allows only
+/// delay-seconds; a hint that is not whole rounds up). A refusal is thus
+/// retried no sooner than a dropped stream, and the clients of a reconnect
+/// storm, which all come back at the same moment, are spread over the
+/// window instead of returning together. With the default 3 s hint: 3 to
+/// 6 s.
+constexpr retry_window
+refused_stream_retry_window(std::chrono::milliseconds retry) {
+  const auto min = std::max(std::chrono::ceil<std::chrono::seconds>(retry),
+                            std::chrono::seconds{1});
+  return {min, 2 * min};
+}
+
+/// One Retry-After for a refused stream: whole seconds drawn uniformly from
+/// refused_stream_retry_window(retry), independently for every refusal.
+/// Safe to call from any thread (each has its own generator).
+std::chrono::seconds
+refused_stream_retry_after(std::chrono::milliseconds retry);
 
 /// Reads `events=` (comma-separated event names), `board=` (a board id)
 /// and `lastEventId=` from `query`, and the `Last-Event-ID` header of `req`,
@@ -54,8 +73,9 @@ domain::result<stream_request> parse_stream_request(const request& req,
 /// takes one of the `--max-streams` slots (counted in
 /// `server_metrics::open_streams`; run_stream gives it back). Errors: those
 /// of parse_stream_request, and `unavailable` (code `at_capacity`, the
-/// session answers 503 with Retry-After refused_stream_retry_after) when
-/// every slot is taken or the server is draining.
+/// session answers 503 with a Retry-After drawn by
+/// refused_stream_retry_after from the stream's `retry:` hint) when every
+/// slot is taken or the server is draining.
 domain::result<stream_request>
 admit_stream(app_context& ctx, const request& req, std::string_view query);
 
@@ -73,7 +93,7 @@ void set_stream_head_fields(bhttp::fields& fields);
 /// before its first event resumes from there. A resumed stream then gets
 /// the frames after its Last-Event-ID (or `event: reset`), and every
 /// stream the live frames after that, until either side closes. When the
-/// notifier gives no replay, answers 503 (no body, Retry-After
+/// notifier gives no replay, answers 503 (no body, a Retry-After drawn by
 /// refused_stream_retry_after) instead of a stream with a silent gap.
 ///
 /// Its own coroutine, spawned on `home` by the HTTP session, which then

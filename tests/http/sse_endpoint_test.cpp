@@ -5,12 +5,14 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <caf/after.hpp>
+#include <charconv>
 #include <chrono>
 #include <exception>
 #include <future>
 #include <gtest/gtest.h>
 #include <optional>
 #include <poll.h>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -47,6 +49,19 @@ domain::error error_for(const std::string& query,
   EXPECT_EQ(r.error().kind, error_kind::invalid);
   EXPECT_EQ(r.error().code, "invalid_query");
   return r.error();
+}
+
+/// A refused stream's Retry-After: delay-seconds (RFC 9110 section 10.2.3)
+/// inside the window of the default `retry:` hint, 3 to 6 s.
+void expect_in_refusal_window(const std::string& retry_after) {
+  unsigned seconds = 0;
+  auto [end, ec] = std::from_chars(
+      retry_after.data(), retry_after.data() + retry_after.size(), seconds);
+  ASSERT_TRUE(ec == std::errc{} &&
+              end == retry_after.data() + retry_after.size())
+      << "Retry-After '" << retry_after << "' is not delay-seconds";
+  EXPECT_GE(seconds, 3u);
+  EXPECT_LE(seconds, 6u);
 }
 
 TEST(StreamRequest, NoQueryWantsEverythingLive) {
@@ -177,6 +192,32 @@ TEST(StreamRequest, UnknownParametersAreIgnored) {
   auto r = parse_stream_request(make_request(), "foo=bar&board=3");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value().filter.board_id, 3);
+}
+
+// -- the Retry-After of a refused stream ---------------------------------
+
+TEST(RefusedStreamRetry, WindowIsTheRetryHintToTwiceItInWholeSeconds) {
+  using std::chrono::seconds;
+  const auto hint = refused_stream_retry_window(stream_config{}.retry);
+  EXPECT_EQ(hint.min, seconds{3});
+  EXPECT_EQ(hint.max, seconds{6});
+  // delay-seconds only: a hint that is not whole rounds up, and even a
+  // tiny hint waits at least a second.
+  const auto odd = refused_stream_retry_window(std::chrono::milliseconds{2500});
+  EXPECT_EQ(odd.min, seconds{3});
+  EXPECT_EQ(odd.max, seconds{6});
+  const auto tiny = refused_stream_retry_window(std::chrono::milliseconds{10});
+  EXPECT_EQ(tiny.min, seconds{1});
+  EXPECT_EQ(tiny.max, seconds{2});
+}
+
+TEST(RefusedStreamRetry, DrawsSpreadOverTheWholeWindow) {
+  // 400 draws miss one of the 4 values with probability 4 * (3/4)^400,
+  // about 1e-50: every value turns up, and none outside the window.
+  std::set<std::chrono::seconds::rep> seen;
+  for (int i = 0; i < 400; ++i)
+    seen.insert(refused_stream_retry_after(stream_config{}.retry).count());
+  EXPECT_EQ(seen, (std::set<std::chrono::seconds::rep>{3, 4, 5, 6}));
 }
 
 // -- admit_stream and run_stream: a real notifier, a real shard, and a
@@ -425,8 +466,7 @@ TEST_F(SseEndpoint, NoReplayFromTheNotifierIsRefusedWith503AndRetryAfter) {
   ASSERT_TRUE(parser.is_done()) << got;
   const auto& res = parser.get();
   EXPECT_EQ(res.result(), bhttp::status::service_unavailable);
-  EXPECT_EQ(res[bhttp::field::retry_after],
-            std::to_string(refused_stream_retry_after.count()));
+  expect_in_refusal_window(res[bhttp::field::retry_after]);
   EXPECT_EQ(res[bhttp::field::content_length], "0");
   EXPECT_FALSE(res.keep_alive());
   EXPECT_EQ(res[bhttp::field::server], "dots");
@@ -444,8 +484,7 @@ TEST_F(SseEndpoint, PastTheCapOrWhileDrainingAdmissionIsRefused) {
     ASSERT_FALSE(refused.has_value());
     EXPECT_EQ(refused.error().kind, error_kind::unavailable);
     EXPECT_EQ(refused.error().code, "at_capacity");
-    EXPECT_EQ(refused.error().retry_after,
-              static_cast<unsigned>(refused_stream_retry_after.count()));
+    expect_in_refusal_window(std::to_string(refused.error().retry_after));
   };
   // The one slot is taken.
   expect_refused();

@@ -1,17 +1,19 @@
-// The app's one EventSource to /sse/notifications/. It reconnects by itself
-// after network errors and then sends Last-Event-ID, so the server replays
-// what was missed; only when the browser gives up (an HTTP error such as 503)
-// does this open a new EventSource, passing the last id in the query instead.
+// The app's one EventSource to /sse/notifications/. When the stream fails,
+// whether the connection dropped (the browser would retry by itself, after
+// the same fixed `retry:` wait on every page) or the server refused it (an
+// HTTP error such as 503, after which the browser gives up), it is closed
+// and a new EventSource opened after a random wait (reconnect.ts), passing
+// the last id in the query so that the server replays what was missed.
 // The last id also outlives a reload of the tab (sessionStorage), because a
 // new page has no id of its own until an event arrives, and a stream that is
 // cut before then could not resume at all.
 
 import { Emitter } from './emitter';
 import { EVENT_NAMES, parseLiveEvent, resumePoint, type LiveEvent } from './events';
+import { reconnectDelay } from './reconnect';
 
 export type ConnState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
-const MAX_BACKOFF_MS = 30_000;
 const RESUME_KEY = 'dots.lastEvent';
 
 export class LiveConnection {
@@ -25,12 +27,21 @@ export class LiveConnection {
 
   private source: EventSource | null = null;
   private lastId = 0;
-  private backoffMs = 1000;
+  /** Refusals in a row (HTTP errors); each doubles the next wait. */
+  private refusals = 0;
   private retryTimer: number | undefined;
   private current: ConnState = 'connecting';
   private wasCut = false;
 
-  constructor(private readonly url: string) {}
+  /**
+   * @param url the stream's URL
+   * @param random the source of the reconnect waits' jitter, a number in
+   *   [0, 1); tests inject their own
+   */
+  constructor(
+    private readonly url: string,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   get state(): ConnState {
     return this.current;
@@ -52,20 +63,22 @@ export class LiveConnection {
     const source = new EventSource(url);
     this.source = source;
     source.onopen = () => {
-      this.backoffMs = 1000;
+      this.refusals = 0;
       if (this.wasCut && this.lastId === 0) this.resyncs.emit();
       this.wasCut = false;
       this.setState('connected');
     };
     source.onerror = () => {
       this.wasCut = true;
-      if (source.readyState === EventSource.CLOSED) {
-        this.source = null;
-        this.setState('offline');
-        this.scheduleReopen();
-      } else {
-        this.setState(navigator.onLine ? 'reconnecting' : 'offline');
-      }
+      // CLOSED: the browser gave up, the server answered with an error.
+      // CONNECTING: the connection dropped; the browser's own retry would
+      // come after the fixed `retry:` wait, at the same moment on every page,
+      // so the app takes over with a random one.
+      const refused = source.readyState === EventSource.CLOSED;
+      source.close();
+      this.source = null;
+      this.setState(navigator.onLine ? 'reconnecting' : 'offline');
+      this.scheduleReopen(refused);
     };
     for (const name of EVENT_NAMES) {
       source.addEventListener(name, (m) => this.deliver(name, m));
@@ -95,10 +108,10 @@ export class LiveConnection {
     }
   }
 
-  private scheduleReopen(): void {
+  private scheduleReopen(refused: boolean): void {
     window.clearTimeout(this.retryTimer);
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    const delay = reconnectDelay(refused ? this.refusals : 0, this.random);
+    if (refused) this.refusals++;
     this.retryTimer = window.setTimeout(() => this.open(), delay);
   }
 

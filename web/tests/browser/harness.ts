@@ -38,11 +38,15 @@ export class DotsServer {
   url = '';
   port = 0;
 
-  private constructor(private readonly dataDir: string) {}
+  private constructor(
+    private readonly dataDir: string,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
-  /** A server on a fresh database and a free port. */
-  static async create(): Promise<DotsServer> {
-    const server = new DotsServer(await mkdtemp(join(tmpdir(), 'dots-web-test-')));
+  /** A server on a fresh database and a free port, with `extraArgs` (such as
+   * `--max-streams 1`) on every start. */
+  static async create(extraArgs: readonly string[] = []): Promise<DotsServer> {
+    const server = new DotsServer(await mkdtemp(join(tmpdir(), 'dots-web-test-')), extraArgs);
     await server.launch('127.0.0.1:0');
     return server;
   }
@@ -90,7 +94,7 @@ export class DotsServer {
   }
 
   private launch(listen: string): Promise<void> {
-    const args = ['--listen', listen, '--db', join(this.dataDir, 'dots.db'), '--web-dir', distDir];
+    const args = ['--listen', listen, '--db', join(this.dataDir, 'dots.db'), '--web-dir', distDir, ...this.extraArgs];
     const proc = spawn(serverBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     return new Promise((resolveStart, rejectStart) => {
