@@ -14,16 +14,20 @@
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iostream>
 #include <memory>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -228,6 +232,120 @@ TEST(DiskFault, SqliteOnAFullDiskRefusesWritesKeepsReadsAndRecovers) {
   expect_writes_work(s, before, live);
   EXPECT_FALSE(live.closed());
   dump_log_on_failure(s);
+}
+
+/// A throw-away PostgreSQL cluster (scripts/pg.sh) whose data lives in
+/// `folder`, e.g. on a small tmpfs; stopped and removed when this goes.
+class postgres_in {
+public:
+  explicit postgres_in(std::filesystem::path folder)
+      : dir_(std::move(folder)) {
+    run("start");
+    std::ifstream in{dir_ / "url"};
+    std::getline(in, url_);
+    if (url_.empty())
+      throw std::runtime_error("scripts/pg.sh start wrote no URL");
+  }
+  ~postgres_in() { run("stop"); }
+  postgres_in(const postgres_in&) = delete;
+  postgres_in& operator=(const postgres_in&) = delete;
+
+  const std::string& url() const { return url_; }
+  /// The server's own log, to show when a test fails.
+  std::string log() const {
+    std::ifstream in{dir_ / "log"};
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+private:
+  void run(const std::string& command) {
+    const auto line = std::string{DOTS_SOURCE_DIR} + "/scripts/pg.sh " +
+                      command + " '" + dir_.string() + "' >/dev/null";
+    EXPECT_EQ(std::system(line.c_str()), 0) << line;
+  }
+
+  std::filesystem::path dir_;
+  std::string url_;
+};
+
+TEST(DiskFault, PostgresOnAFullDiskRefusesWritesKeepsReadsAndRecovers) {
+  DOTS_IN_PRIVATE_MOUNT_NAMESPACE();
+  temp_dir dir;
+  temp_dir logs;
+  // The cluster's own user must reach the disk: temp_dir is private.
+  std::filesystem::permissions(dir.path(),
+                               std::filesystem::perms::owner_all |
+                                   std::filesystem::perms::group_exec |
+                                   std::filesystem::perms::others_exec);
+  std::filesystem::create_directory(dir.path() / "disk");
+  // A new cluster takes about 40 MiB (one 16 MiB WAL segment included).
+  dots::test::tmpfs_mount disk{dir.path() / "disk", 160 << 20};
+  postgres_in pg{disk.path() / "pg"};
+  server_process s{pg.url(), {}, "127.0.0.1:0", logs.path()};
+  const auto before = seed(s);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  sse_client live{url(s, sse_path), {"Last-Event-ID: 0"}};
+  ASSERT_TRUE(live.wait_events(2, 10s));
+
+  EXPECT_GT(dots::test::fill_disk(disk.path()), 0u);
+  // PostgreSQL writes into pages and WAL segments it already has until one
+  // must grow: until then a write succeeds, and must be whole. The first
+  // that needs room is refused, and so is every later one.
+  std::vector<std::int64_t> stored;
+  bool full = false;
+  for (int i = 0; i < 1000 && !full; ++i) {
+    auto r =
+        http_json("POST", url(s, "/api/boards"),
+                  board_body("more" + std::to_string(i)), before.alice.token);
+    if (r.status == 201)
+      stored.push_back(int_at(r.json(), "id"));
+    else
+      full = refused(r);
+    ASSERT_TRUE(r.status == 201 || full) << r.status << ": " << r.body;
+  }
+  ASSERT_TRUE(full) << "1,000 boards fitted in the space that was left";
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(
+        refused(http_json("POST", url(s, "/api/boards"),
+                          board_body("still full"), before.alice.token)));
+
+  // Each stored board is there with its event; the refused ones left
+  // neither, nor an event id: the stream has 2 + stored events, no more.
+  const auto total = 2 + stored.size();
+  ASSERT_TRUE(live.wait_events(total, 20s));
+  auto events = live.events();
+  ASSERT_EQ(events.size(), total);
+  for (std::size_t k = 0; k < total; ++k)
+    EXPECT_EQ(id_of(events[k]), static_cast<std::int64_t>(k + 1));
+  for (std::size_t k = 0; k < stored.size(); ++k) {
+    EXPECT_EQ(int_at(json::parse(events[k + 2].data), "board_id"), stored[k]);
+    EXPECT_EQ(
+        http("GET", url(s, "/api/boards/" + std::to_string(stored[k]))).status,
+        200);
+  }
+  auto list = http("GET", url(s, "/api/boards?limit=100"));
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.json().at("boards").as_array().size(),
+            std::min<std::size_t>(100, 1 + stored.size()));
+  EXPECT_EQ(http("GET", url(s, "/api/auth/me"), {},
+                 {"Authorization: Bearer " + before.alice.token})
+                .status,
+            200);
+  EXPECT_FALSE(live.closed()) << "the open stream was ended";
+
+  std::filesystem::remove(disk.path() / "filler");
+  auto b = http_json("POST", url(s, "/api/boards"), board_body("after"),
+                     before.alice.token);
+  ASSERT_EQ(b.status, 201) << b.body;
+  ASSERT_TRUE(live.wait_events(total + 1, 10s));
+  EXPECT_EQ(id_of(live.events().back()), static_cast<std::int64_t>(total + 1));
+  sign_up(s, "bob");
+  EXPECT_FALSE(live.closed());
+  dump_log_on_failure(s);
+  if (::testing::Test::HasFailure())
+    std::cerr << "---- PostgreSQL log ----\n" << pg.log() << "\n";
 }
 
 // -- a read-only database -----------------------------------------------------
