@@ -50,7 +50,7 @@ domain::error failure(std::string_view what, int rc, std::string_view message) {
                                 detail);
   default:
     return database_unavailable(
-        "the database cannot be written now; try again later", 5, detail);
+        "the database cannot be used now; try again later", 5, detail);
   }
 }
 
