@@ -6,11 +6,13 @@
 // Retry-After, nothing half-done is stored (no row without its event, no
 // event without its row, no event id used up), reads and open streams keep
 // working, and writes work again once there is room. Loopback only; every
-// wait is bounded.
+// wait is bounded. PostgreSQL made read-only (default_transaction_read_only)
+// needs no mount: that case runs on the test run's cluster.
 
 #include "support/e2e_helpers.hpp"
 #include "support/http_client.hpp"
 #include "support/mount_namespace.hpp"
+#include "support/pg_database.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -397,6 +399,38 @@ TEST(DiskFault, SqliteReadOnlyAfterACleanStopServesReadsAndRefusesWrites) {
 TEST(DiskFault, SqliteReadOnlyAfterACrashServesEverythingCommitted) {
   DOTS_IN_PRIVATE_MOUNT_NAMESPACE();
   read_only_after_stop(SIGKILL, true);
+}
+
+TEST(DiskFault, PostgresReadOnlyDatabaseServesReadsAndRefusesWrites) {
+  // What a standby, or a database an operator has made read-only, looks
+  // like to the server: every writing statement fails with SQLSTATE 25006.
+  dots::test::pg_database db;
+  temp_dir logs;
+  seeded before;
+  {
+    server_process first{db.url(), {}, "127.0.0.1:0", logs.path()};
+    before = seed(first);
+  }
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  ASSERT_TRUE(db.exec("ALTER DATABASE " + db.name() +
+                      " SET default_transaction_read_only = on"));
+  {
+    server_process s{db.url(), {}, "127.0.0.1:0", logs.path()};
+    sse_client live{url(s, sse_path), {"Last-Event-ID: 0"}};
+    ASSERT_TRUE(live.wait_events(2, 10s));
+    expect_reads_unchanged(s, before);
+    expect_writes_refused(s, before);
+    EXPECT_FALSE(live.closed()) << "the open stream was ended";
+    dump_log_on_failure(s);
+  }
+  // (The test's own session is read-only too, so it asks to write.)
+  ASSERT_TRUE(db.exec("BEGIN READ WRITE; ALTER DATABASE " + db.name() +
+                      " RESET default_transaction_read_only; COMMIT"));
+  server_process again{db.url(), {}, "127.0.0.1:0", logs.path()};
+  sse_client live{url(again, sse_path), {"Last-Event-ID: 0"}};
+  ASSERT_TRUE(live.wait_events(2, 10s));
+  expect_writes_work(again, before, live);
+  dump_log_on_failure(again);
 }
 
 } // namespace
