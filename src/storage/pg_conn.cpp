@@ -1,9 +1,9 @@
 #include "storage/pg_conn.hpp"
 
+#include "storage/outage.hpp"
 #include "util/log.hpp"
 
 #include <array>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -38,20 +38,18 @@ bool session_lost(std::string_view state) {
 // usable, but the database is too slow or blocked to answer in time.
 constexpr std::string_view query_canceled = "57014";
 
-/// Logs why the database is unavailable, at most once every few seconds
-/// for the whole process: during an outage every request fails alike.
-void log_outage(const std::string& detail) {
-  using clock = std::chrono::steady_clock;
-  static std::atomic<clock::rep> next_at{0};
-  const auto now = clock::now().time_since_epoch().count();
-  auto due = next_at.load(std::memory_order_relaxed);
-  if (now < due ||
-      !next_at.compare_exchange_strong(
-          due, now + clock::duration{std::chrono::seconds{5}}.count(),
-          std::memory_order_relaxed))
-    return;
-  log::warn(detail);
+/// SQLSTATEs of a server that is up but cannot take the work now: class 53
+/// "insufficient resources" (53100 disk full, 53200 out of memory, 53300
+/// too many connections, 53400 configuration limit), 25006 a read-only
+/// transaction (a standby, or default_transaction_read_only) and 58030 an
+/// I/O error. The transaction has failed as a whole and is rolled back;
+/// another try may succeed once the operator has made room.
+bool out_of_service(std::string_view state) {
+  return state.starts_with("53") || state == "25006" || state == "58030";
 }
+
+/// SQLSTATE 53100: no space left on the device holding the data.
+constexpr std::string_view disk_full = "53100";
 
 // The server's notices (warnings at shutdown, the FATAL that ends a
 // terminated session) would otherwise go to stderr as raw lines.
@@ -64,14 +62,8 @@ void log_notice(void*, const char* message) {
 domain::error unavailable(std::string detail) {
   // The detail (which step, libpq's words, host and port) is for the
   // operator's log; a client learns only that it should try again.
-  log_outage(detail);
-  return domain::error{
-      .kind = domain::error_kind::unavailable,
-      .code = "database_unavailable",
-      .message = "the database is unavailable; try again shortly",
-      .field = {},
-      .retry_after = 1,
-  };
+  return database_unavailable("the database is unavailable; try again shortly",
+                              1, detail);
 }
 
 domain::error failure(std::string_view what, std::string_view message) {
@@ -237,6 +229,14 @@ domain::error connection::failure(std::string_view what, const PGresult* res) {
   if (lost || sqlstate_ == query_canceled)
     return unavailable("database unavailable: " + std::string(what) + ": " +
                        message);
+  if (out_of_service(sqlstate_))
+    return database_unavailable(
+        sqlstate_ == disk_full
+            ? "the database is full; try again later"
+            : "the database cannot take changes now; try again later",
+        5,
+        "database unavailable: " + std::string(what) + ": " + message +
+            " (SQLSTATE " + sqlstate_ + ")");
   return pg::failure(what, message);
 }
 

@@ -16,7 +16,10 @@
 // ($1, $2, ...) of PQexecParams, never inside the text. Failures are values:
 // a lost connection, a server shutting down or a statement that hit
 // statement_timeout become `unavailable` ("database_unavailable", retry
-// after 1 s) so that callers answer 503; anything else is `internal`.
+// after 1 s), and so does a server that is up but cannot take the work (a
+// full disk, SQLSTATE class 53; a read-only transaction, 25006; an I/O
+// error, 58030; retry after 5 s), so that callers answer 503; anything else
+// is `internal`.
 
 namespace dots::storage::pg {
 
@@ -102,7 +105,8 @@ public:
 
   /// Runs one parameterised statement; `what` names it in error messages.
   /// A failure's SQLSTATE (e.g. "23505") is kept for last_sqlstate();
-  /// connection failures and statement timeouts are `unavailable`.
+  /// connection failures, statement timeouts and a server out of resources
+  /// or read-only are `unavailable`.
   result<rows> exec(std::string_view what, sql text, const params& args = {});
 
   /// Runs a script of constant statements without parameters (schema

@@ -1,5 +1,7 @@
 #include "storage/sqlite_db.hpp"
 
+#include "storage/outage.hpp"
+
 #include <cassert>
 #include <utility>
 
@@ -10,6 +12,46 @@ domain::error failure(std::string_view what, std::string_view message) {
   text += ": ";
   text += message;
   return domain::internal_error(std::move(text));
+}
+
+bool out_of_service(int rc) noexcept {
+  switch (rc & 0xff) { // the primary code of an extended one
+  case SQLITE_FULL:
+  case SQLITE_READONLY:
+  case SQLITE_IOERR:
+  case SQLITE_CANTOPEN:
+  case SQLITE_BUSY:
+    return true;
+  default:
+    return false;
+  }
+}
+
+domain::error failure(std::string_view what, int rc, std::string_view message) {
+  if (!out_of_service(rc))
+    return failure(what, message);
+  std::string detail = "database unavailable: ";
+  detail += what;
+  detail += ": ";
+  detail += message;
+  detail += " (";
+  detail += sqlite3_errstr(rc);
+  detail += ", code " + std::to_string(rc) + ")";
+  switch (rc & 0xff) {
+  case SQLITE_FULL:
+    return database_unavailable("the database is full; try again later", 5,
+                                detail);
+  case SQLITE_READONLY:
+    return database_unavailable(
+        "the database is read-only; changes cannot be saved now", 5, detail);
+  case SQLITE_BUSY:
+    // Another connection held the write lock for the whole busy timeout.
+    return database_unavailable("the database is busy; try again shortly", 1,
+                                detail);
+  default:
+    return database_unavailable(
+        "the database cannot be used now; try again later", 5, detail);
+  }
 }
 
 // -- statement ----------------------------------------------------------------
@@ -23,9 +65,9 @@ result<statement> statement::prepare(sqlite3* db, std::string_view text,
   statement s;
   s.stmt_.reset(raw);
   if (rc != SQLITE_OK)
-    return failure("prepare", sqlite3_errmsg(db));
+    return sqlite::failure("prepare", rc, sqlite3_errmsg(db));
   if (!raw) // only whitespace or a comment: nothing a caller could run
-    return failure("prepare", "empty statement");
+    return sqlite::failure("prepare", "empty statement");
   return s;
 }
 
@@ -101,6 +143,10 @@ std::string statement::error_message() const {
   return sqlite3_errmsg(sqlite3_db_handle(stmt_.get()));
 }
 
+domain::error statement::failure(std::string_view what, int rc) const {
+  return sqlite::failure(what, rc, error_message());
+}
+
 // -- connection ---------------------------------------------------------------
 
 void connection::closer::operator()(sqlite3* db) const noexcept {
@@ -122,6 +168,8 @@ result<connection> connection::open(const std::string& file, int flags,
   // SQLite allocates a handle even when opening fails; own it at once.
   connection db(raw);
   if (rc != SQLITE_OK) {
+    // Internal whatever the code: a file that cannot be opened at start is
+    // a setting to fix, and the message names it.
     std::string message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     return failure("open " + file, message);
   }
@@ -140,8 +188,9 @@ result<void> connection::exec(std::string_view script) {
     return domain::success();
   std::string what = message ? message : sqlite3_errmsg(db_.get());
   sqlite3_free(message);
-  what += " (code " + std::to_string(sqlite3_extended_errcode(db_.get())) + ")";
-  return failure("exec", what);
+  const int code = sqlite3_extended_errcode(db_.get());
+  what += " (code " + std::to_string(code) + ")";
+  return failure("exec", code, what);
 }
 
 result<lease> connection::prepared(sql text) {
@@ -165,11 +214,21 @@ std::int64_t connection::changes() const noexcept {
 // -- transaction --------------------------------------------------------------
 
 result<transaction> transaction::begin(connection& db, mode m) {
+  // A transaction whose ROLLBACK failed (the disk failing under it) would
+  // otherwise make every later BEGIN fail with "cannot start a transaction
+  // within a transaction": end it first, so one bad moment of the disk
+  // does not leave the connection unusable for good.
+  if (sqlite3_get_autocommit(db.handle()) == 0) {
+    sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (sqlite3_get_autocommit(db.handle()) == 0)
+      return failure("begin", sqlite3_extended_errcode(db.handle()),
+                     "an earlier transaction cannot be rolled back");
+  }
   BOOST_OUTCOME_TRY(auto st, m == mode::immediate
                                  ? db.prepared("BEGIN IMMEDIATE")
                                  : db.prepared("BEGIN"));
-  if (st->step() != SQLITE_DONE)
-    return failure("begin", st->error_message());
+  if (const int rc = st->step(); rc != SQLITE_DONE)
+    return st->failure("begin", rc);
   return transaction(db);
 }
 
@@ -180,15 +239,19 @@ transaction::~transaction() {
   if (!db_)
     return;
   // Uncached on purpose: this path must work even when preparing a new
-  // statement is what failed. A failed ROLLBACK leaves nothing to do: SQLite
-  // rolls back itself when it cannot continue a transaction.
+  // statement is what failed. A ROLLBACK that fails leaves the transaction
+  // to SQLite (it rolls back itself when it cannot continue one) or, at
+  // worst, to the next begin(), which ends it before starting anew.
   sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 result<void> transaction::commit() {
+  // On failure db_ stays set: the destructor rolls back what SQLite has not
+  // already rolled back itself (it does after SQLITE_FULL or an I/O error,
+  // while SQLITE_BUSY leaves the transaction open).
   BOOST_OUTCOME_TRY(auto st, db_->prepared("COMMIT"));
-  if (st->step() != SQLITE_DONE)
-    return failure("commit", st->error_message());
+  if (const int rc = st->step(); rc != SQLITE_DONE)
+    return st->failure("commit", rc);
   db_ = nullptr;
   return domain::success();
 }

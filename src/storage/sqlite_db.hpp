@@ -63,6 +63,10 @@ public:
   /// The message of the last failure of this statement.
   std::string error_message() const;
 
+  /// The error of a step that returned `rc`, classified as sqlite::failure
+  /// does, with this statement's message.
+  domain::error failure(std::string_view what, int rc) const;
+
 private:
   struct finalizer {
     void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
@@ -157,5 +161,21 @@ private:
 
 /// An internal error carrying SQLite's message, prefixed with what failed.
 domain::error failure(std::string_view what, std::string_view message);
+
+/// The error of a failed SQLite call whose (extended) result code is `rc`.
+/// `unavailable` (code "database_unavailable", 503 with Retry-After) when
+/// the database cannot do the work now but may once the operator or another
+/// connection lets it: SQLITE_FULL (the disk is full), SQLITE_READONLY (a
+/// read-only file or file system), SQLITE_IOERR (the file system failed a
+/// read or write, e.g. ENOSPC while growing the WAL index), SQLITE_CANTOPEN
+/// (a journal or the WAL cannot be created) and SQLITE_BUSY (still locked
+/// after the busy timeout). The detail goes to the log (at most one line
+/// every 5 s), never to the client. Anything else (a constraint, a bug of
+/// ours, a corrupt file) is `internal`, with SQLite's message.
+domain::error failure(std::string_view what, int rc, std::string_view message);
+
+/// Whether `rc` is one of the codes failure(what, rc, ...) turns into
+/// `unavailable`.
+bool out_of_service(int rc) noexcept;
 
 } // namespace dots::storage::sqlite

@@ -129,10 +129,13 @@ result<void> apply(connection& db, const migration& step) {
     return too_new(current);
   if (current >= step.version)
     return tx.commit();
-  if (auto r = db.exec(step.script); !r)
-    return failure("migration to v" + std::to_string(step.version) + " (" +
-                       std::string(step.name) + ")",
-                   r.error().message);
+  if (auto r = db.exec(step.script); !r) {
+    auto e = std::move(r).error();
+    if (e.kind == domain::error_kind::internal)
+      e.message = "migration to v" + std::to_string(step.version) + " (" +
+                  std::string(step.name) + "): " + e.message;
+    return e;
+  }
   // PRAGMA takes no bound parameters; the number is our own constant.
   BOOST_OUTCOME_TRY(
       db.exec("PRAGMA user_version = " + std::to_string(step.version)));
@@ -147,8 +150,8 @@ std::span<const migration> migrations() {
 
 result<int> schema_version(connection& db) {
   BOOST_OUTCOME_TRY(auto st, db.prepared("PRAGMA user_version"));
-  if (st->step() != SQLITE_ROW)
-    return failure("read schema version", st->error_message());
+  if (const int rc = st->step(); rc != SQLITE_ROW)
+    return st->failure("read schema version", rc);
   return st->column_int(0);
 }
 

@@ -4,7 +4,9 @@
 #include "storage/json_columns.hpp"
 #include "storage/sqlite_db.hpp"
 #include "storage/sqlite_schema.hpp"
+#include "util/log.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <limits>
@@ -51,21 +53,22 @@ auto guarded(const char* what, F&& f) noexcept -> decltype(f()) {
 
 /// Steps a statement that yields at most one row: true when it did.
 result<bool> next_row(sqlite::statement& st, std::string_view what) {
-  switch (st.step()) {
+  switch (const int rc = st.step()) {
   case SQLITE_ROW:
     return true;
   case SQLITE_DONE:
     return false;
   default:
-    return sqlite::failure(what, st.error_message());
+    return st.failure(what, rc);
   }
 }
 
 /// Steps a statement that yields no rows.
 result<void> run(sqlite::statement& st, std::string_view what) {
-  if (st.step() == SQLITE_DONE)
+  const int rc = st.step();
+  if (rc == SQLITE_DONE)
     return domain::success();
-  return sqlite::failure(what, st.error_message());
+  return st.failure(what, rc);
 }
 
 // The columns every board query selects, in the order read_board expects.
@@ -142,7 +145,7 @@ public:
       if (rc == SQLITE_CONSTRAINT_UNIQUE)
         return conflict_username(username);
       if (rc != SQLITE_DONE)
-        return sqlite::failure("create_user", st->error_message());
+        return st->failure("create_user", rc);
       return domain::user{db_.last_insert_rowid(), username};
     });
   }
@@ -191,7 +194,7 @@ public:
         return domain::not_found("user " + std::to_string(user_id) +
                                  " not found");
       if (rc != SQLITE_DONE)
-        return sqlite::failure("create_token", st->error_message());
+        return st->failure("create_token", rc);
       return tx.commit();
     });
   }
@@ -296,7 +299,7 @@ public:
           return domain::not_found("user " + std::to_string(creator_id) +
                                    " not found");
         if (rc != SQLITE_DONE)
-          return sqlite::failure("create_board", st->error_message());
+          return st->failure("create_board", rc);
         id = db_.last_insert_rowid();
       }
       // Read back through the same query as get_board, so that the event and
@@ -413,7 +416,7 @@ public:
           return domain::not_found("user " + std::to_string(user_id) +
                                    " not found");
         if (rc != SQLITE_DONE)
-          return sqlite::failure("save_path", st->error_message());
+          return st->failure("save_path", rc);
       } else {
         BOOST_OUTCOME_TRY(
             auto st,
@@ -615,6 +618,37 @@ result<void> enable_wal(connection& db) {
   }
 }
 
+/// `file` opened for reading only as an immutable database: the one way
+/// SQLite reads a WAL file in a read-only folder that holds no WAL index
+/// (-shm) and cannot get one. Refused when a WAL file is there, since
+/// immutable reads ignore it and would miss committed changes.
+result<connection> open_immutable(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto wal = std::filesystem::path(file.string() + "-wal");
+  if (std::filesystem::exists(wal, ec) &&
+      std::filesystem::file_size(wal, ec) > 0)
+    return sqlite::failure("open " + file.string(),
+                           "the database is read-only and has a write-ahead "
+                           "log but no index for it (-shm); open it once "
+                           "on a writable file system");
+  // A URI file name: '%', '?' and '#' would otherwise end or alter the path.
+  std::string uri = "file:";
+  for (const char c : file.string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      constexpr char hex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += hex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+      uri += hex[static_cast<unsigned char>(c) & 0xf];
+    } else {
+      uri += c;
+    }
+  }
+  uri += "?immutable=1";
+  return connection::open(
+      uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+      busy_timeout_ms);
+}
+
 } // namespace
 
 result<std::unique_ptr<store>>
@@ -632,11 +666,23 @@ open_sqlite_store(const std::filesystem::path& file) {
                                                     SQLITE_OPEN_CREATE |
                                                     SQLITE_OPEN_NOMUTEX,
                                                 busy_timeout_ms));
+    // SQLite opens a file it may not write (a read-only mount: root ignores
+    // file modes) for reading only, and says so here.
+    const bool read_only = sqlite3_db_readonly(db.handle(), "main") == 1;
     // WAL lets the other connections read while one writes; NORMAL is
     // durable across process crashes in WAL mode, and foreign keys are off
     // by default in SQLite and must be asked for on every connection.
-    if (auto r = enable_wal(db); !r)
-      return r.error();
+    if (auto r = enable_wal(db); !r) {
+      if (!read_only)
+        return r.error();
+      BOOST_OUTCOME_TRY(db, open_immutable(file));
+    }
+    // Every persistence actor opens its own connection; one line says it.
+    static std::atomic<bool> told{false};
+    if (read_only && !told.exchange(true))
+      log::warn("the database ", file.string(),
+                " is read-only: serving reads; every change answers 503 "
+                "until the server runs on a writable database");
     if (auto r = db.exec("PRAGMA synchronous = NORMAL;"
                          "PRAGMA foreign_keys = ON;");
         !r)

@@ -405,6 +405,51 @@ TEST_F(PgStore, StatementTimeoutIsUnavailableAndChangesNothing) {
   EXPECT_EQ(ok.value().event.id, 1);
 }
 
+TEST_F(PgStore, AReadOnlyDatabaseIsUnavailableForWritesAndReadable) {
+  // SQLSTATE 25006, as on a standby or with default_transaction_read_only:
+  // the server is up but refuses changes, a state an operator ends.
+  auto writable = open();
+  ASSERT_TRUE(writable);
+  auto u = writable->create_user("alice", "h", t0);
+  ASSERT_TRUE(u) << u.error().message;
+  auto first = writable->create_board(u.value().id, sample_draft("kept"), t0);
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_TRUE(db_.exec("ALTER DATABASE " + db_.name() +
+                       " SET default_transaction_read_only = on"));
+  auto s = open(); // new sessions take the setting
+  ASSERT_TRUE(s);
+  auto r = s->create_board(u.value().id, sample_draft("refused"), t1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, error_kind::unavailable);
+  EXPECT_EQ(r.error().code, "database_unavailable");
+  EXPECT_EQ(r.error().retry_after, 5U);
+  auto p = s->save_path(first.value().value.id, u.value().id, {}, false, t1);
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().kind, error_kind::unavailable);
+  auto reg = s->create_user("bob", "h", t1);
+  ASSERT_FALSE(reg);
+  EXPECT_EQ(reg.error().kind, error_kind::unavailable);
+  // Nothing partial: no row, no event, no id taken; reads work.
+  auto page = s->list_boards(0, 10, 0);
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page.value().boards.size(), 1u);
+  EXPECT_EQ(page.value().boards[0].name, "kept");
+  auto log = s->events_after(0, 10);
+  ASSERT_TRUE(log) << log.error().message;
+  EXPECT_EQ(log.value().events.size(), 1u);
+  EXPECT_EQ(log.value().latest_id, 1);
+  EXPECT_FALSE(s->find_account("bob").value().has_value());
+  // A writable session carries on with the next id.
+  // (Its own session is read-only too, so this one asks to write.)
+  ASSERT_TRUE(db_.exec("BEGIN READ WRITE; ALTER DATABASE " + db_.name() +
+                       " RESET default_transaction_read_only; COMMIT"));
+  auto again = open();
+  ASSERT_TRUE(again);
+  auto next = again->create_board(u.value().id, sample_draft("next"), t1);
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next.value().event.id, 2);
+}
+
 TEST_F(PgStore, UnreachableServerIsUnavailableAndHidesThePassword) {
   connection_limits quick;
   quick.connect_timeout = 2s;

@@ -484,10 +484,12 @@ TEST_F(SqliteDb, AnImmediateTransactionHoldsTheWriteLockFromItsStart) {
   ASSERT_TRUE(tx) << tx.error().message;
   // Nothing written yet, and still no other writer gets in.
   auto second = transaction::begin(other.value(), transaction::mode::immediate);
+  // Still locked when the busy timeout ends: try again shortly (503).
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().kind, error_kind::internal);
-  EXPECT_TRUE(contains(second.error().message, "begin: "));
-  EXPECT_TRUE(contains(second.error().message, "locked"));
+  EXPECT_EQ(second.error().kind, error_kind::unavailable);
+  EXPECT_EQ(second.error().code, "database_unavailable");
+  EXPECT_EQ(second.error().retry_after, 1u);
+  EXPECT_TRUE(contains(second.error().message, "busy"));
 }
 
 TEST_F(SqliteDb, ADeferredTransactionLetsAWriterIn) {
@@ -530,6 +532,102 @@ TEST_F(SqliteDb, AWriterWithABusyTimeoutWaitsForTheLockInsteadOfFailing) {
   ASSERT_EQ(writer.wait_for(30s), std::future_status::ready);
   EXPECT_EQ(writer.get(), "");
   EXPECT_EQ(count(*db), 2);
+}
+
+// -- failures the disk causes -------------------------------------------------
+// A full disk, a read-only file system or a failing one stop writes for a
+// while, not for good: they are `unavailable` (503 with Retry-After), and
+// the transaction that met them leaves nothing behind.
+
+TEST_F(SqliteDb, FailuresOfTheDiskAreUnavailableAndOthersInternal) {
+  const std::string detail = "the words SQLite said";
+  for (int rc : {SQLITE_FULL, SQLITE_READONLY, SQLITE_READONLY_DBMOVED,
+                 SQLITE_IOERR, SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC,
+                 SQLITE_IOERR_SHMSIZE, SQLITE_CANTOPEN}) {
+    SCOPED_TRACE(sqlite3_errstr(rc));
+    const auto e = failure("step", rc, detail);
+    EXPECT_TRUE(out_of_service(rc));
+    EXPECT_EQ(e.kind, error_kind::unavailable);
+    EXPECT_EQ(e.code, "database_unavailable");
+    EXPECT_EQ(e.retry_after, 5u);
+    // The detail is for the operator's log, not for clients.
+    EXPECT_EQ(e.message.find(detail), std::string::npos) << e.message;
+  }
+  EXPECT_TRUE(contains(failure("step", SQLITE_FULL, detail).message, "full"));
+  EXPECT_TRUE(
+      contains(failure("step", SQLITE_READONLY, detail).message, "read-only"));
+  const auto busy = failure("begin", SQLITE_BUSY, detail);
+  EXPECT_EQ(busy.kind, error_kind::unavailable);
+  EXPECT_EQ(busy.retry_after, 1u);
+  for (int rc : {SQLITE_ERROR, SQLITE_CONSTRAINT_UNIQUE, SQLITE_CORRUPT,
+                 SQLITE_MISUSE, SQLITE_MISMATCH, SQLITE_NOTADB}) {
+    SCOPED_TRACE(sqlite3_errstr(rc));
+    const auto e = failure("step", rc, detail);
+    EXPECT_FALSE(out_of_service(rc));
+    EXPECT_EQ(e.kind, error_kind::internal);
+    EXPECT_EQ(e.message, "step: " + detail);
+  }
+}
+
+TEST_F(SqliteDb, AFullDatabaseIsUnavailableRollsBackAndWorksOnceThereIsRoom) {
+  // max_page_count is SQLite's own quota: past it a write fails with
+  // SQLITE_FULL exactly as on a full disk, without one.
+  auto db = open_with_table();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(insert(*db, "before", 1));
+  ASSERT_TRUE(db->exec("PRAGMA max_page_count = 3"));
+  const std::string big(64 * 1024, 'x');
+  {
+    auto tx = transaction::begin(*db, transaction::mode::immediate);
+    ASSERT_TRUE(tx) << tx.error().message;
+    ASSERT_TRUE(insert(*db, "small", 2)); // fits in the pages there are
+    auto st = db->prepared("INSERT INTO item (name, note) VALUES ('big', ?)");
+    ASSERT_TRUE(st) << st.error().message;
+    const int rc = st.value()->bind(1, std::string_view{big}).step();
+    ASSERT_EQ(rc, SQLITE_FULL);
+    const auto e = st.value()->failure("insert", rc);
+    EXPECT_EQ(e.kind, error_kind::unavailable);
+    EXPECT_EQ(e.code, "database_unavailable");
+  } // the transaction ends without a commit
+  EXPECT_EQ(count(*db), 1) << "the row written before the failure stayed";
+  ASSERT_TRUE(db->exec("PRAGMA max_page_count = 1000000"));
+  auto tx = transaction::begin(*db, transaction::mode::immediate);
+  ASSERT_TRUE(tx) << tx.error().message;
+  auto st = db->prepared("INSERT INTO item (name, note) VALUES ('big', ?)");
+  ASSERT_TRUE(st) << st.error().message;
+  ASSERT_EQ(st.value()->bind(1, std::string_view{big}).step(), SQLITE_DONE);
+  st.value()->reset();
+  auto done = tx.value().commit();
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(count(*db), 2);
+}
+
+TEST_F(SqliteDb, AWriteToAReadOnlyConnectionIsUnavailable) {
+  ASSERT_TRUE(open_with_table());
+  auto ro = connection::open(file(), SQLITE_OPEN_READONLY, 1000);
+  ASSERT_TRUE(ro) << ro.error().message;
+  auto w = ro.value().exec("INSERT INTO item (name) VALUES ('x')");
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().kind, error_kind::unavailable);
+  EXPECT_EQ(w.error().code, "database_unavailable");
+  EXPECT_TRUE(contains(w.error().message, "read-only"));
+  // Reads still work.
+  EXPECT_EQ(count(ro.value()), 0);
+}
+
+TEST_F(SqliteDb, BeginEndsATransactionThatWasLeftOpen) {
+  // What a ROLLBACK that failed (the disk failing under it) would leave:
+  // an open transaction. The next begin must not fail for good on it.
+  auto db = open_with_table();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->exec("BEGIN"));
+  ASSERT_TRUE(insert(*db, "orphan", 1));
+  auto tx = transaction::begin(*db, transaction::mode::immediate);
+  ASSERT_TRUE(tx) << tx.error().message;
+  ASSERT_TRUE(insert(*db, "kept", 2));
+  auto done = tx.value().commit();
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(count(*db), 1) << "the orphan was not committed";
 }
 
 } // namespace
