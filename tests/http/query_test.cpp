@@ -104,14 +104,13 @@ TEST_F(QueryParams, ARepeatedSingleValuedKeyIsAnErrorNamingIt) {
 
 TEST_F(QueryParams, DecodingAndPlus) {
   auto q = params("q=a+b%2Bc&k%65y=%C5%82&p=%2Fa%2fb&amp=%26&eq=%3D&z=%00"
-                  "&a+b=1&n=a=b");
+                  "&n=a=b");
   EXPECT_EQ(single_of(q, "q"), "a b+c");
   EXPECT_EQ(single_of(q, "key"), "\xC5\x82");
   EXPECT_EQ(single_of(q, "p"), "/a/b");
   EXPECT_EQ(single_of(q, "amp"), "&");
   EXPECT_EQ(single_of(q, "eq"), "=");
   EXPECT_EQ(single_of(q, "z"), std::string(1, '\0'));
-  EXPECT_EQ(single_of(q, "a b"), "1");
   EXPECT_EQ(single_of(q, "n"), "a=b");
 }
 

@@ -1,6 +1,7 @@
 #include "http/app_fixture.hpp"
 #include "http/router.hpp"
 #include "http/session.hpp"
+#include "http/stream_hub.hpp"
 #include "support/temp_dir.hpp"
 
 #include <array>
@@ -281,6 +282,8 @@ protected:
     ctx_ = make_app();
     ctx_->limits.max_body_bytes = 4096;
     ctx_->limits.max_header_bytes = 4096;
+    // The stream's GET opens a real stream on this shard.
+    home_.hub = std::make_shared<stream_hub>(home_.io(), stream_limits{});
     net::co_spawn(home_.io(), accept_all(), net::detached);
     home_.start();
   }
@@ -364,10 +367,10 @@ protected:
   }
 
   /// One request on a fresh connection and its answer.
-  bhttp::response<bhttp::string_body> exchange(const std::string& method,
-                                               const std::string& target,
-                                               const std::string& fields = {},
-                                               const std::string& body = {}) {
+  bhttp::response<bhttp::string_body> roundtrip(const std::string& method,
+                                                const std::string& target,
+                                                const std::string& fields = {},
+                                                const std::string& body = {}) {
     auto c = connect();
     c.send(request_bytes(method, target, fields, body));
     return c.read(method == "HEAD");
@@ -378,9 +381,9 @@ protected:
     const std::string creds =
         R"({"username":")" + name + R"(","password":"correct horse"})";
     const std::string json = "Content-Type: application/json\r\n";
-    EXPECT_EQ(exchange("POST", "/api/auth/register", json, creds).result_int(),
+    EXPECT_EQ(roundtrip("POST", "/api/auth/register", json, creds).result_int(),
               201);
-    auto login = exchange("POST", "/api/auth/login", json, creds);
+    auto login = roundtrip("POST", "/api/auth/login", json, creds);
     EXPECT_EQ(login.result_int(), 200) << login.body();
     const auto at = login.body().find(R"("token":")");
     if (at == std::string::npos)
@@ -412,11 +415,11 @@ bool is_stream(std::string_view pattern) {
 TEST_F(SessionRoutes, HeadAnswersLikeGetOnEveryRoute) {
   const auto token = sign_up("alice");
   const std::string auth = "Authorization: Bearer " + token + "\r\n";
-  auto made = exchange("POST", "/api/boards",
-                       auth + "Content-Type: application/json\r\n",
-                       R"({"name":"T","rows":5,"cols":5,"dots":[)"
-                       R"({"row":0,"col":0,"color":"#ff0000"},)"
-                       R"({"row":0,"col":4,"color":"#ff0000"}]})");
+  auto made = roundtrip("POST", "/api/boards",
+                        auth + "Content-Type: application/json\r\n",
+                        R"({"name":"T","rows":5,"cols":5,"dots":[)"
+                        R"({"row":0,"col":0,"color":"#ff0000"},)"
+                        R"({"row":0,"col":4,"color":"#ff0000"}]})");
   ASSERT_EQ(made.result_int(), 201) << made.body();
   const auto board = std::stoll(std::string{
       made[bhttp::field::location].substr(std::strlen("/api/boards/"))});
@@ -427,7 +430,7 @@ TEST_F(SessionRoutes, HeadAnswersLikeGetOnEveryRoute) {
     g.send(request_bytes("GET", path, auth));
     // A stream's GET never ends: its head is what HEAD must match.
     auto get = g.read(false, is_stream(e.pattern));
-    auto head = exchange("HEAD", path, auth);
+    auto head = roundtrip("HEAD", path, auth);
     EXPECT_EQ(head.result_int(), get.result_int());
     EXPECT_TRUE(head.body().empty());
     std::set<std::string> get_fields;
@@ -459,7 +462,7 @@ TEST_F(SessionRoutes, AllowListsExactlyTheMethodsThatAreNot405) {
     // Without credentials: nothing is changed, and every method that the
     // endpoint takes answers something else than 405 (400, 401, 404...).
     const auto path = path_for(e.pattern, 1);
-    auto refused = exchange("PATCH", path);
+    auto refused = roundtrip("PATCH", path);
     ASSERT_EQ(refused.result_int(), 405) << path;
     const std::string allow{refused[bhttp::field::allow]};
     EXPECT_EQ(allow, allow_of(e)) << path;
@@ -474,8 +477,8 @@ TEST_F(SessionRoutes, AllowListsExactlyTheMethodsThatAreNot405) {
       const bool listed = allowed.contains(m);
       if (listed && is_stream(e.pattern) && m == "GET")
         continue; // a stream: its head is checked above
-      auto res = exchange(m, path, "Content-Type: application/json\r\n",
-                          m == "POST" || m == "PUT" ? "{}" : "");
+      auto res = roundtrip(m, path, "Content-Type: application/json\r\n",
+                           m == "POST" || m == "PUT" ? "{}" : "");
       if (listed) {
         EXPECT_NE(res.result_int(), 405);
       } else {
@@ -491,11 +494,10 @@ TEST_F(SessionRoutes, AllowListsExactlyTheMethodsThatAreNot405) {
 TEST_F(SessionRoutes, ExpectContinueGets100ThenTheFinalAnswer) {
   const std::string body = R"({"username":"bob","password":"correct horse"})";
   auto c = connect();
-  c.send(request_bytes("POST", "/api/auth/register",
-                       "Content-Type: application/json\r\n"
-                       "Expect: 100-continue\r\n"
-                       "Content-Length: " +
-                           std::to_string(body.size()) + "\r\n"));
+  c.send("POST /api/auth/register HTTP/1.1\r\nHost: dots.test\r\n"
+         "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n");
   // Only the head was sent: the server answers 100 before reading on.
   auto interim = c.read();
   EXPECT_EQ(interim.result_int(), 100);
@@ -509,11 +511,10 @@ TEST_F(SessionRoutes, ExpectContinueGets100ThenTheFinalAnswer) {
   // Any case is the same expectation (RFC 9110: a case-insensitive token).
   const std::string again =
       R"({"username":"carol","password":"correct horse"})";
-  c.send(request_bytes("POST", "/api/auth/register",
-                       "Content-Type: application/json\r\n"
-                       "Expect: 100-Continue\r\n"
-                       "Content-Length: " +
-                           std::to_string(again.size()) + "\r\n"));
+  c.send("POST /api/auth/register HTTP/1.1\r\nHost: dots.test\r\n"
+         "Content-Type: application/json\r\nExpect: 100-Continue\r\n"
+         "Content-Length: " +
+         std::to_string(again.size()) + "\r\n\r\n");
   EXPECT_EQ(c.read().result_int(), 100);
   c.send(again);
   EXPECT_EQ(c.read().result_int(), 201);
