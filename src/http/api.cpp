@@ -45,14 +45,7 @@ reply no_content(const exchange& x) {
 
 /// The caller's account, or the 401/403 to answer with.
 net::awaitable<result<domain::user>> caller(const exchange& x) {
-  BOOST_OUTCOME_CO_TRY(auto presented, find_credentials(x.req));
-  if (presented.from_cookie && is_unsafe(x.req.method()) &&
-      !origin_matches(x.req))
-    co_return error{error_kind::forbidden,
-                    "origin_mismatch",
-                    "a cookie-authenticated request must come from this "
-                    "site (Origin does not match Host)",
-                    {}};
+  BOOST_OUTCOME_CO_TRY(auto presented, credentials_of(x.req));
   auto ask = actors::authenticate{std::move(presented.token)};
   co_return co_await call<domain::user>(x, x.ctx.accounts, ask);
 }
@@ -60,10 +53,7 @@ net::awaitable<result<domain::user>> caller(const exchange& x) {
 /// The JSON body of an unsafe request: 415 unless it is application/json.
 result<json::value> json_body(const request& req) {
   if (!is_json_content_type(req[bhttp::field::content_type]))
-    return error{error_kind::unsupported_type,
-                 "unsupported_media_type",
-                 "the body must be JSON (Content-Type: application/json)",
-                 {}};
+    return unsupported_json_type();
   return domain::parse_json(req.body());
 }
 
@@ -79,25 +69,29 @@ error bad_query(std::string message, std::string field) {
 }
 
 /// `mine`, `limit` and `after` of the board list; 400 for values it does
-/// not know.
+/// not know, and for any of them given twice (each is single-valued: the
+/// query rule of query.hpp).
 result<actors::list_boards> list_query(const query_params& params) {
   actors::list_boards out;
-  if (auto v = params.first("limit")) {
-    auto n = parse_id(*v);
+  BOOST_OUTCOME_TRY(auto limit, params.single("limit"));
+  if (limit) {
+    auto n = parse_id(*limit);
     if (!n || *n > 100)
       return bad_query("limit must be an integer from 1 to 100", "limit");
     out.limit = static_cast<int>(*n);
   }
-  if (auto v = params.first("after")) {
-    auto n = parse_id(*v);
+  BOOST_OUTCOME_TRY(auto after, params.single("after"));
+  if (after) {
+    auto n = parse_id(*after);
     if (!n)
       return bad_query("after must be a board id", "after");
     out.after = *n;
   }
-  if (auto v = params.first("mine")) {
-    if (*v == "1" || *v == "true")
+  BOOST_OUTCOME_TRY(auto mine, params.single("mine"));
+  if (mine) {
+    if (*mine == "1" || *mine == "true")
       out.creator_id = -1; // resolved to the caller below
-    else if (*v != "0" && *v != "false")
+    else if (*mine != "0" && *mine != "false")
       return bad_query("mine must be 1 or 0", "mine");
   }
   return out;

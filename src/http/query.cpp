@@ -1,7 +1,6 @@
 #include "http/query.hpp"
 
 #include <boost/url/parse.hpp>
-#include <boost/url/parse_query.hpp>
 
 namespace dots::http {
 
@@ -29,31 +28,40 @@ request_target parse_target(std::string_view target) {
           false};
 }
 
-std::optional<std::string> query_params::first(std::string_view key) const {
+domain::result<std::optional<std::string>>
+query_params::single(std::string_view key) const {
   auto it = params_.find(key);
   if (it == params_.end())
-    return std::nullopt;
-  return std::move((*it).value);
+    return std::optional<std::string>{};
+  if (params_.find(std::next(it), key) != params_.end())
+    return domain::invalid("invalid_query",
+                           std::string{key} + " may be given only once",
+                           std::string{key});
+  return std::optional<std::string>{std::move((*it).value)};
+}
+
+std::optional<std::vector<std::string>>
+query_params::list(std::string_view key) const {
+  std::optional<std::vector<std::string>> out;
+  for (auto it = params_.find(key); it != params_.end();
+       it = params_.find(std::next(it), key)) {
+    if (!out)
+      out.emplace();
+    const auto value = (*it).value;
+    std::string_view rest = value;
+    for (;;) {
+      const auto comma = rest.find(',');
+      out->emplace_back(rest.substr(0, comma));
+      if (comma == std::string_view::npos)
+        break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return out;
 }
 
 std::size_t query_params::count(std::string_view key) const {
   return params_.count(key);
-}
-
-std::optional<std::map<std::string, std::string>>
-parse_query(std::string_view query) {
-  // A terminated copy: Boost 1.81's parse_query reads its argument up to a
-  // NUL, past the end of a view into a request target. (A target parsed
-  // whole by parse_origin_form has no such problem: see parse_target.)
-  const std::string text{query};
-  auto encoded = urls::parse_query(text);
-  if (!encoded)
-    return std::nullopt;
-  std::map<std::string, std::string> out;
-  for (auto param : urls::params_view{text, form_encoding})
-    if (!param.key.empty() || param.has_value)
-      out.try_emplace(std::move(param.key), std::move(param.value));
-  return out;
 }
 
 } // namespace dots::http

@@ -20,6 +20,12 @@ domain::error header_too_large() {
                        {}};
 }
 
+domain::error expectation_failed() {
+  return domain::invalid(std::string{expectation_failed_code},
+                         "the only expectation this server meets is "
+                         "Expect: 100-continue");
+}
+
 domain::error malformed_target() {
   return domain::invalid("invalid_query",
                          "the request target (path or query string) is "
@@ -31,6 +37,8 @@ bhttp::status status_of(const domain::error& err) {
     return bhttp::status::method_not_allowed;
   if (err.code == header_too_large_code)
     return bhttp::status::request_header_fields_too_large;
+  if (err.code == expectation_failed_code)
+    return bhttp::status::expectation_failed;
   switch (err.kind) {
   case error_kind::invalid:
     return bhttp::status::bad_request;

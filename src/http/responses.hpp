@@ -25,11 +25,19 @@ inline constexpr std::string_view method_not_allowed_code =
 /// section 5). The domain's `too_large` is a 413; this code makes it a 431.
 inline constexpr std::string_view header_too_large_code = "header_too_large";
 
+/// The `code` of a 417: an `Expect` the server cannot meet, anything but
+/// `100-continue` (RFC 9110 section 10.1.1). A 400 but for this code.
+inline constexpr std::string_view expectation_failed_code =
+    "expectation_failed";
+
 /// 405 for an endpoint whose methods are `allow` ("GET, HEAD, POST").
 domain::error method_not_allowed(std::string_view allow);
 
 /// 431: the request's headers are over the limit.
 domain::error header_too_large();
+
+/// 417: the request's `Expect` is not `100-continue`.
+domain::error expectation_failed();
 
 /// 400 `invalid_query`: a request target or query string that is not valid
 /// RFC 3986 origin-form (a bad percent escape, a character that must be
@@ -55,7 +63,7 @@ inline constexpr std::chrono::seconds readiness_retry_after{5};
 // -- responses -------------------------------------------------------------
 
 /// The status of an error: by its kind (invalid → 400, unauthenticated →
-/// 401, ...), except the HTTP layer's own codes above (405, 431).
+/// 401, ...), except the HTTP layer's own codes above (405, 417, 431).
 bhttp::status status_of(const domain::error& err);
 
 /// A JSON response that answers `req` (same version and keep-alive).

@@ -29,14 +29,14 @@ boost::asio::awaitable<handler_result> static_file(const exchange& x) {
 /// GET on the stream: admits it (400 for bad filters, 503 at capacity);
 /// the session then hands the socket to run_stream.
 boost::asio::awaitable<handler_result> open_stream(const exchange& x) {
-  BOOST_OUTCOME_CO_TRY(auto admitted, admit_stream(x.ctx, x.req, x.query));
+  BOOST_OUTCOME_CO_TRY(auto admitted, admit_stream(x.ctx, x.req, x.params));
   co_return reply{std::move(admitted)};
 }
 
 /// HEAD on the stream: the head a GET starts with, without taking a
 /// stream slot, so it never answers the 503 of a full server.
 boost::asio::awaitable<handler_result> stream_head(const exchange& x) {
-  BOOST_OUTCOME_CO_TRY(parse_stream_request(x.req, x.query));
+  BOOST_OUTCOME_CO_TRY(parse_stream_request(x.req, x.params));
   response res{bhttp::status::ok, x.req.version()};
   set_stream_head_fields(res);
   res.keep_alive(x.req.keep_alive());
@@ -45,27 +45,44 @@ boost::asio::awaitable<handler_result> stream_head(const exchange& x) {
 
 // -- the table ----------------------------------------------------------------
 
+// What each method's handler checks first, for screen_head.
+constexpr method_set on_get = method_bit(verb::get);
+constexpr method_set on_head = method_bit(verb::head);
+constexpr method_set on_post = method_bit(verb::post);
+constexpr method_set on_put = method_bit(verb::put);
+constexpr method_set on_delete = method_bit(verb::delete_);
+
 const std::array<endpoint, 13> table{{
     {.pattern = "/healthz", .get = api::healthz},
     {.pattern = "/readyz", .get = api::readyz},
     {.pattern = "/metrics", .get = metrics},
     {.pattern = "/sse/notifications/", .get = open_stream, .head = stream_head},
     {.pattern = "/sse/notifications", .get = open_stream, .head = stream_head},
-    {.pattern = "/api/auth/register", .post = api::register_user},
-    {.pattern = "/api/auth/login", .post = api::login},
-    {.pattern = "/api/auth/logout", .post = api::logout},
-    {.pattern = "/api/auth/me", .get = api::me},
+    {.pattern = "/api/auth/register",
+     .post = api::register_user,
+     .json_body = on_post},
+    {.pattern = "/api/auth/login", .post = api::login, .json_body = on_post},
+    {.pattern = "/api/auth/logout", .post = api::logout, .account = on_post},
+    {.pattern = "/api/auth/me", .get = api::me, .account = on_get | on_head},
+    // Listing is public; `mine=1` needs an account, which only the query
+    // says, so the handler asks for it.
     {.pattern = "/api/boards",
      .get = api::list_boards,
-     .post = api::create_board},
+     .post = api::create_board,
+     .account = on_post,
+     .json_body = on_post},
     {.pattern = "/api/boards/{id}",
      .get = api::get_board,
      .put = api::update_board,
-     .del = api::delete_board},
+     .del = api::delete_board,
+     .account = on_put | on_delete,
+     .json_body = on_put},
     {.pattern = "/api/boards/{id}/path",
      .get = api::get_path,
      .put = api::save_path,
-     .del = api::delete_path},
+     .del = api::delete_path,
+     .account = on_get | on_head | on_put | on_delete,
+     .json_body = on_put},
     {.pattern = "/*", .get = static_file},
 }};
 
@@ -109,27 +126,13 @@ bool matches(std::string_view pattern, std::string_view path,
   return true;
 }
 
-/// The handler of a request, or the error that answers it before any
-/// handler runs.
-domain::result<handler> pick_handler(const route& r, verb method,
-                                     const request_target& target) {
-  if (r.to == nullptr)
-    return domain::not_found("no such resource");
-  auto h = handler_for(*r.to, method);
-  if (h == nullptr)
-    return method_not_allowed(allow_of(*r.to));
-  if (!target.well_formed)
-    return malformed_target();
-  return h;
-}
-
 } // namespace
 
 boost::asio::awaitable<reply> answer(app_context& ctx, const request& req,
                                      const std::string& peer) {
   const auto target = parse_target(req.target());
   const auto r = match_route(target.path);
-  auto h = pick_handler(r, req.method(), target);
+  auto h = screen_head(r, target, req);
   if (h) {
     const exchange x{ctx,          req,           target.path, r.board_id,
                      target.query, target.params, peer};
@@ -139,6 +142,43 @@ boost::asio::awaitable<reply> answer(app_context& ctx, const request& req,
     co_return error_response(req, out.error(), allow_of(*r.to));
   }
   co_return error_response(req, h.error(), r.to ? allow_of(*r.to) : "");
+}
+
+domain::result<presented_token> credentials_of(const request& req) {
+  BOOST_OUTCOME_TRY(auto presented, find_credentials(req));
+  if (presented.from_cookie && is_unsafe(req.method()) && !origin_matches(req))
+    return domain::error{domain::error_kind::forbidden,
+                         "origin_mismatch",
+                         "a cookie-authenticated request must come from this "
+                         "site (Origin does not match Host)",
+                         {}};
+  return presented;
+}
+
+domain::error unsupported_json_type() {
+  return domain::error{domain::error_kind::unsupported_type,
+                       "unsupported_media_type",
+                       "the body must be JSON (Content-Type: application/json)",
+                       {}};
+}
+
+domain::result<handler> screen_head(const route& r, const request_target& t,
+                                    const request& head) {
+  if (r.to == nullptr)
+    return domain::not_found("no such resource");
+  const auto method = head.method();
+  auto h = handler_for(*r.to, method);
+  if (h == nullptr)
+    return method_not_allowed(allow_of(*r.to));
+  if (!t.well_formed)
+    return malformed_target();
+  if (r.to->account & method_bit(method)) {
+    BOOST_OUTCOME_TRY(credentials_of(head));
+  }
+  if ((r.to->json_body & method_bit(method)) &&
+      !is_json_content_type(head[bhttp::field::content_type]))
+    return unsupported_json_type();
+  return h;
 }
 
 std::span<const endpoint> route_table() {

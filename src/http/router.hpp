@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/auth.hpp"
 #include "http/handler.hpp"
 #include "http/query.hpp" // the stream endpoint reads its query with it
 
@@ -18,6 +19,29 @@
 
 namespace dots::http {
 
+/// A set of the methods the table knows (GET, HEAD, POST, PUT, DELETE), one
+/// bit each (method_bit).
+using method_set = std::uint8_t;
+
+/// The bit of `m` in a method_set; 0 for a method outside the table.
+constexpr method_set method_bit(boost::beast::http::verb m) {
+  using boost::beast::http::verb;
+  switch (m) {
+  case verb::get:
+    return 1;
+  case verb::head:
+    return 2;
+  case verb::post:
+    return 4;
+  case verb::put:
+    return 8;
+  case verb::delete_:
+    return 16;
+  default:
+    return 0;
+  }
+}
+
 /// One endpoint of the contract (../shared/spec/api.md) and its handlers.
 struct endpoint {
   /// The path: literal ("/api/boards"), with one `{id}` segment that
@@ -32,6 +56,12 @@ struct endpoint {
   /// not (open a stream). Otherwise HEAD runs GET's handler and the
   /// session drops the body (RFC 9110 section 9.3.2).
   handler head = nullptr;
+  /// The methods whose handler needs an account: without credentials
+  /// they are a 401, decided from the request head (screen_head).
+  method_set account = 0;
+  /// The methods whose handler reads a JSON body: any other Content-Type
+  /// is a 415, decided from the request head (screen_head).
+  method_set json_body = 0;
 };
 
 /// Every endpoint, in matching order (the static files' "/*" last).
@@ -55,13 +85,36 @@ struct route {
 /// without the query; case-sensitive, so "/api/Boards" is a 404).
 route match_route(std::string_view path);
 
-/// Answers one request through the table: matches its target, runs the
-/// handler of its method and, when that fails, turns the error into the
-/// response; the one place where that happens. Before any handler runs it
-/// answers, in the contract's order, 404 for an unknown path, 405 with the
-/// endpoint's Allow for a method it does not take, 400 `invalid_query` for
-/// a target that is not origin-form. `peer` is the socket's remote address.
-/// Reads and writes nothing: testable without sockets.
+/// The credentials a request presents, checked as far as its head alone
+/// can: 401 when there are none (find_credentials), 403 `origin_mismatch`
+/// for a cookie on an unsafe request whose Origin is not this site (CSRF;
+/// api.md, "Errors"). Whether the token is valid is the accounts actor's
+/// to say.
+domain::result<presented_token> credentials_of(const request& req);
+
+/// 415 `unsupported_media_type`: the body of a method that takes JSON was
+/// sent as something else (api.md, "Errors").
+domain::error unsupported_json_type();
+
+/// The handler of a request, or the error that answers it, decided from
+/// the request head alone, in the contract's order: 404 for an unknown
+/// path, 405 with the endpoint's Allow for a method it does not take, 400
+/// `invalid_query` for a target that is not origin-form, then what
+/// credentials_of says for a method that needs an account, then 415 for a
+/// method that reads a JSON body sent with another Content-Type. answer()
+/// runs it on every request before any handler; the session runs it on the
+/// head of a request that sent `Expect: 100-continue`, so that a request
+/// refused here is refused before its body is sent (RFC 9110 section
+/// 10.1.1), with the very answer it would get after sending it. `head` is
+/// the request as parsed so far; its body is not read.
+domain::result<handler> screen_head(const route& r, const request_target& t,
+                                    const request& head);
+
+/// Answers one request through the table: matches its target, screens it
+/// (screen_head), runs the handler of its method and, when that fails,
+/// turns the error into the response; the one place where that happens.
+/// `peer` is the socket's remote address. Reads and writes nothing:
+/// testable without sockets.
 boost::asio::awaitable<reply> answer(app_context& ctx, const request& req,
                                      const std::string& peer);
 

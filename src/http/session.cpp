@@ -2,6 +2,7 @@
 
 #include "domain/error.hpp"
 #include "http/handler.hpp"
+#include "http/query.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
 #include "http/sse_endpoint.hpp"
@@ -70,6 +71,79 @@ net::awaitable<void> linger_close(beast::tcp_stream& stream) {
   stream.socket().close(ec);
 }
 
+/// Answers a request whose body is not read (or not whole) with `err` and
+/// closes: what is left of the request cannot be told from the next one.
+net::awaitable<void> refuse_unread(app_context& ctx, beast::tcp_stream& stream,
+                                   const request& head,
+                                   const domain::error& err,
+                                   std::string_view allow = {}) {
+  auto res = error_response(head, err, allow);
+  res.keep_alive(false);
+  ctx.metrics->count_response(res.result_int());
+  stream.expires_after(std::chrono::seconds{5});
+  co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+  co_await linger_close(stream);
+}
+
+/// What a request's `Expect` asks (RFC 9110 section 10.1.1).
+enum class expectation {
+  none,         ///< no Expect, an empty one, or an HTTP/1.0 request
+  continue_100, ///< `100-continue` (any case): the client awaits 100
+  unknown       ///< anything else: 417
+};
+
+expectation expectation_of(const request& head) {
+  // "A server that receives a 100-continue expectation in an HTTP/1.0
+  // request MUST ignore that expectation."
+  if (head.version() < 11)
+    return expectation::none;
+  const auto count = head.count(bhttp::field::expect);
+  if (count == 0)
+    return expectation::none;
+  const auto value = head[bhttp::field::expect];
+  if (count == 1 && value.empty())
+    return expectation::none;
+  if (count == 1 && beast::iequals(value, "100-continue"))
+    return expectation::continue_100;
+  return expectation::unknown;
+}
+
+/// Answers the `Expect` of a request whose head is read and whose body is
+/// not: `100 Continue` when the head alone does not refuse it, else its
+/// final answer (then closes), or 417 for an expectation other than
+/// 100-continue. True when the body is to be read next.
+net::awaitable<bool> answer_expectation(app_context& ctx,
+                                        beast::tcp_stream& stream,
+                                        const request& head,
+                                        bool body_pending) {
+  const auto asked = expectation_of(head);
+  if (asked == expectation::none)
+    co_return true;
+  if (asked == expectation::unknown) {
+    // Named first: GCC 12 mis-copies a temporary holding strings inside a
+    // co_await expression.
+    const auto failed = expectation_failed();
+    co_await refuse_unread(ctx, stream, head, failed);
+    co_return false;
+  }
+  const auto target = parse_target(head.target());
+  const auto r = match_route(target.path);
+  const auto verdict = screen_head(r, target, head);
+  if (!verdict) {
+    const auto allow = r.to ? allow_of(*r.to) : std::string_view{};
+    co_await refuse_unread(ctx, stream, head, verdict.error(), allow);
+    co_return false;
+  }
+  // Nothing to send for a request with no body: its framing says so.
+  if (!body_pending)
+    co_return true;
+  bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_,
+                                           head.version()};
+  auto [ec, n] = co_await bhttp::async_write(stream, go_on,
+                                             net::as_tuple(net::use_awaitable));
+  co_return !ec;
+}
+
 /// Writes one response (only its head for a HEAD request); true when the
 /// connection stays open for the next request.
 template <class Body>
@@ -121,21 +195,27 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
       std::optional<shard::idle_mark> idle;
       if (buffer.size() == 0)
         idle.emplace(home, stream);
-      auto [rec, n] = co_await bhttp::async_read(
+      // The head first: a client that sent `Expect: 100-continue` waits
+      // for an answer before it sends the body.
+      auto [rec, n] = co_await bhttp::async_read_header(
           stream, buffer, parser, net::as_tuple(net::use_awaitable));
       ec = rec;
+    }
+    if (!ec) {
+      if (!co_await answer_expectation(ctx, stream, parser.get(),
+                                       !parser.is_done()))
+        co_return;
+      if (!parser.is_done()) {
+        auto [rec, n] = co_await bhttp::async_read(
+            stream, buffer, parser, net::as_tuple(net::use_awaitable));
+        ec = rec;
+      }
     }
     if (ec) {
       if (auto err = read_failure(ec)) {
         request head;
         head.version(11);
-        auto res = error_response(head, *err);
-        res.keep_alive(false);
-        ctx.metrics->count_response(res.result_int());
-        stream.expires_after(std::chrono::seconds{5});
-        co_await bhttp::async_write(stream, res,
-                                    net::as_tuple(net::use_awaitable));
-        co_await linger_close(stream);
+        co_await refuse_unread(ctx, stream, head, *err);
       }
       co_return;
     }

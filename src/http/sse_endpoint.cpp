@@ -33,6 +33,33 @@ std::optional<std::int64_t> parse_event_id(std::string_view text) {
   return value;
 }
 
+/// The `Last-Event-ID` header (WHATWG HTML, "Server-sent events": the
+/// last `id:` an EventSource saw, sent when it is not empty): nullopt when
+/// absent or empty (an EventSource whose last id was reset sends none).
+/// Every id this server sends is an event id, so any other value is not
+/// ours to guess at, and ignoring it would silently turn a resume into a
+/// fresh stream with a gap: 400, field "Last-Event-ID". So is a repeated
+/// header, which has no one value (RFC 9110 section 5.3).
+domain::result<std::optional<std::int64_t>>
+last_event_id_header(const request& req) {
+  constexpr std::string_view name = "Last-Event-ID";
+  auto it = req.find(name);
+  if (it == req.end())
+    return std::optional<std::int64_t>{};
+  if (req.count(name) > 1)
+    return error{error_kind::invalid, "invalid_header",
+                 "Last-Event-ID may be sent only once", std::string{name}};
+  if (it->value().empty())
+    return std::optional<std::int64_t>{};
+  auto id = parse_event_id(it->value());
+  if (!id)
+    return error{error_kind::invalid, "invalid_header",
+                 "Last-Event-ID must be an event id (a number the stream "
+                 "sent as id:)",
+                 std::string{name}};
+  return id;
+}
+
 /// The bytes Beast's serializer writes for `head`, a message without body.
 std::string serialized(bhttp::response<bhttp::empty_body>& head) {
   bhttp::response_serializer<bhttp::empty_body> sr{head};
@@ -108,46 +135,41 @@ void set_stream_head_fields(bhttp::fields& fields) {
   fields.set("X-Accel-Buffering", "no");
 }
 
-domain::result<stream_request> parse_stream_request(const request& req,
-                                                    std::string_view query) {
+domain::result<stream_request>
+parse_stream_request(const request& req, const query_params& params) {
   stream_request out;
-  auto params = parse_query(query);
-  if (!params)
-    return bad_query("the query string is malformed", "");
-  if (auto it = params->find("events"); it != params->end()) {
+  if (auto names = params.list("events")) {
     out.filter.types = 0;
-    std::string_view names = it->second;
-    while (true) {
-      auto comma = names.find(',');
-      auto name = names.substr(0, comma);
+    for (const auto& name : *names) {
       auto type = domain::event_type_from_name(name);
       if (!type)
-        return bad_query("unknown event name '" + std::string{name} +
+        return bad_query("unknown event name '" + name +
                              "' (known: " + domain::all_event_names() + ")",
                          "events");
       out.filter.types |= 1u << static_cast<unsigned>(*type);
-      if (comma == std::string_view::npos)
-        break;
-      names.remove_prefix(comma + 1);
     }
   }
-  if (auto it = params->find("board"); it != params->end()) {
-    auto id = parse_id(it->second);
-    if (!id)
-      return bad_query("board must be a board id", "board");
-    out.filter.board_id = *id;
+  if (auto boards = params.list("board")) {
+    for (const auto& text : *boards) {
+      auto id = parse_id(text);
+      if (!id)
+        return bad_query("board must be a board id", "board");
+      if (!out.filter.add_board(*id))
+        return bad_query("at most " +
+                             std::to_string(stream_filter::max_boards) +
+                             " boards may be named",
+                         "board");
+    }
   }
-  if (auto it = params->find("lastEventId"); it != params->end()) {
-    out.last_event_id = parse_event_id(it->second);
+  BOOST_OUTCOME_TRY(auto query_id, params.single("lastEventId"));
+  if (query_id) {
+    out.last_event_id = parse_event_id(*query_id);
     if (!out.last_event_id)
       return bad_query("lastEventId must be an event id", "lastEventId");
   }
-  if (auto it = req.find("Last-Event-ID"); it != req.end()) {
-    // EventSource echoes the last id it saw; anything else is ignored
-    // rather than refused, so a client with a stale value still connects.
-    if (auto id = parse_event_id(it->value()))
-      out.last_event_id = id;
-  }
+  BOOST_OUTCOME_TRY(auto header_id, last_event_id_header(req));
+  if (header_id)
+    out.last_event_id = header_id;
   return out;
 }
 
@@ -163,8 +185,8 @@ refused_stream_retry_after(std::chrono::milliseconds retry) {
 }
 
 domain::result<stream_request>
-admit_stream(app_context& ctx, const request& req, std::string_view query) {
-  BOOST_OUTCOME_TRY(auto asked, parse_stream_request(req, query));
+admit_stream(app_context& ctx, const request& req, const query_params& params) {
+  BOOST_OUTCOME_TRY(auto asked, parse_stream_request(req, params));
   auto& metrics = *ctx.metrics;
   // Taken first and given back when over: concurrent connects can never
   // hold more than the cap between them.

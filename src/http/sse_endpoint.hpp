@@ -3,6 +3,7 @@
 #include "domain/error.hpp"
 #include "http/context.hpp"
 #include "http/net.hpp"
+#include "http/query.hpp"
 #include "http/shard.hpp"
 #include "http/stream_filter.hpp"
 
@@ -58,16 +59,25 @@ refused_stream_retry_window(std::chrono::milliseconds retry) {
 std::chrono::seconds
 refused_stream_retry_after(std::chrono::milliseconds retry);
 
-/// Reads `events=` (comma-separated event names), `board=` (a board id)
-/// and `lastEventId=` from `query`, and the `Last-Event-ID` header of `req`,
-/// which wins over the query. Errors (`invalid`, code `invalid_query`, the
-/// parameter in `field`; the session answers 400): a malformed query, an
-/// unknown or empty event name, a bad board id, a `lastEventId=` that is
-/// not an event id. A `Last-Event-ID` header that is not an event id is
-/// ignored, so a client with a stale value still connects. Other
+/// Reads the stream's query, already decoded by the router (`params`), and
+/// the `Last-Event-ID` header of `req`, by the one rule for queries
+/// (query.hpp; api.md, "Live notifications"):
+/// - `events=` and `board=` are lists: comma-separated, and repeats merge
+///   (`events=a&events=b` is `events=a,b`; `board=1&board=2` keeps both
+///   boards, at most stream_filter::max_boards of them);
+/// - `lastEventId=` is single-valued: a repeat is a 400;
+/// - the `Last-Event-ID` header wins over `lastEventId=`; an empty header
+///   is no header (WHATWG HTML, "Server-sent events": an EventSource sends
+///   none when its last id is empty).
+/// Errors (`invalid`; the session answers 400): code `invalid_query`, the
+/// parameter in `field`, for an unknown or empty event name, a bad board
+/// id or too many boards, a `lastEventId=` that is not an event id or is
+/// repeated; code `invalid_header`, field `Last-Event-ID`, for a header
+/// that is not an event id or is repeated (a resume point the server cannot
+/// read would otherwise silently become a fresh stream with a gap). Other
 /// parameters are ignored.
 domain::result<stream_request> parse_stream_request(const request& req,
-                                                    std::string_view query);
+                                                    const query_params& params);
 
 /// Admits a stream: parses the request as parse_stream_request does and
 /// takes one of the `--max-streams` slots (counted in
@@ -77,7 +87,7 @@ domain::result<stream_request> parse_stream_request(const request& req,
 /// refused_stream_retry_after from the stream's `retry:` hint) when every
 /// slot is taken or the server is draining.
 domain::result<stream_request>
-admit_stream(app_context& ctx, const request& req, std::string_view query);
+admit_stream(app_context& ctx, const request& req, const query_params& params);
 
 /// Sets the header fields of every stream's 200 head (api.md, "Live
 /// notifications"): Server, `Content-Type: text/event-stream`,

@@ -1547,6 +1547,133 @@ TEST(E2eApiOperations, GarbageRequestGets400) {
   expect_clean_stop(srv);
 }
 
+/// Reads from `fd` until `got` holds a whole response head ("\r\n\r\n"),
+/// for at most `timeout`; whether it does.
+bool read_head(int fd, std::string& got,
+               std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = clock_type::now() + timeout;
+  char buf[4096];
+  while (got.find("\r\n\r\n") == std::string::npos &&
+         clock_type::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 20) <= 0)
+      continue;
+    auto n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+      break;
+    if (n > 0)
+      got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got.find("\r\n\r\n") != std::string::npos;
+}
+
+TEST(E2eApiHttp, ExpectContinueGets100BeforeTheBody) {
+  temp_dir dir;
+  server_process srv{dir.path() / "dots.db"};
+  const std::string body = R"({"username":"erin","password":"correct horse"})";
+  const int fd = connect_to(srv.address());
+  ASSERT_GE(fd, 0);
+  // The head alone, as curl sends it, then nothing until the server speaks.
+  ASSERT_TRUE(send_all(fd, "POST /api/auth/register HTTP/1.1\r\n"
+                           "Host: dots\r\nContent-Type: application/json\r\n"
+                           "Expect: 100-continue\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n"));
+  std::string interim;
+  ASSERT_TRUE(read_head(fd, interim)) << interim << log_of(srv);
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(send_all(fd, body));
+  std::string final_head;
+  ASSERT_TRUE(read_head(fd, final_head)) << final_head << log_of(srv);
+  EXPECT_TRUE(final_head.starts_with("HTTP/1.1 201 ")) << final_head;
+  ::close(fd);
+  // libcurl, told to expect: it reads the 100 and sends the body.
+  auto r = http("POST", srv.base_url() + "/api/auth/login", body,
+                {"Content-Type: application/json", "Expect: 100-continue"});
+  EXPECT_EQ(r.status, 200) << r.body;
+  expect_clean_stop(srv);
+}
+
+TEST(E2eApiHttp, ARefusedUploadGetsItsStatusWithout100) {
+  temp_dir dir;
+  const auto db = dir.path() / "dots.db";
+  server_process srv{db};
+  struct refused_case {
+    const char* head;
+    const char* status_line;
+  };
+  for (const auto& k : std::vector<refused_case>{
+           {"POST /api/boards HTTP/1.1\r\nHost: dots\r\n"
+            "Content-Type: application/json\r\n",
+            "HTTP/1.1 401 "},
+           {"POST /api/boards HTTP/1.1\r\nHost: dots\r\n"
+            "Authorization: Bearer anything\r\nContent-Type: text/plain\r\n",
+            "HTTP/1.1 415 "},
+           {"PUT /api/boards/1 HTTP/1.1\r\nHost: dots\r\n"
+            "Content-Type: application/json\r\n"
+            "Content-Length: 1000000\r\n",
+            "HTTP/1.1 413 "}}) {
+    SCOPED_TRACE(k.status_line);
+    const int fd = connect_to(srv.address());
+    ASSERT_GE(fd, 0);
+    std::string head = std::string{k.head} + "Expect: 100-continue\r\n";
+    if (head.find("Content-Length") == std::string::npos)
+      head += "Content-Length: 100\r\n";
+    ASSERT_TRUE(send_all(fd, head + "\r\n"));
+    std::string got;
+    // The final answer, then the server closes: the body never came.
+    EXPECT_TRUE(wait_peer_closed(fd, 5s, &got)) << got;
+    ::close(fd);
+    EXPECT_TRUE(got.starts_with(k.status_line)) << got << log_of(srv);
+    EXPECT_EQ(got.find("100 Continue"), std::string::npos) << got;
+    EXPECT_NE(got.find("Connection: close"), std::string::npos) << got;
+  }
+  EXPECT_EQ(count_rows(db, "SELECT count(*) FROM boards"), 0);
+  expect_clean_stop(srv);
+}
+
+TEST(E2eApiHttp, RepeatedQueryParametersFollowOneRule) {
+  temp_dir dir;
+  server_process srv{dir.path() / "dots.db"};
+  const auto& base = srv.base_url();
+  auto alice = sign_up(base, "alice");
+  // A list parameter merges its values: the issue's example now delivers
+  // the newBoard it asks for.
+  dots::test::sse_client stream{
+      base + "/sse/notifications/?events=boardDeleted&events=newBoard"};
+  ASSERT_TRUE(eventually([&] { return stream.status() != 0; })) << log_of(srv);
+  ASSERT_EQ(stream.status(), 200);
+  const auto id = create_board(base, alice.token, small_board("Merged"));
+  ASSERT_TRUE(
+      stream.wait_for([&](const std::vector<dots::test::sse_event>& events) {
+        return std::any_of(
+            events.begin(), events.end(), [&](const dots::test::sse_event& e) {
+              return e.event == "newBoard" &&
+                     e.data.find("\"board_id\":" + std::to_string(id)) !=
+                         std::string::npos;
+            });
+      }))
+      << stream.raw() << log_of(srv);
+  stream.stop();
+  // A single-valued one repeated is a 400 naming it, on each endpoint.
+  for (auto [url, field] :
+       {std::pair{"/api/boards?limit=1&limit=2", "limit"},
+        {"/api/boards?mine=1&mine=1", "mine"},
+        {"/sse/notifications/?lastEventId=1&lastEventId=2", "lastEventId"}}) {
+    auto r =
+        http("GET", base + url, {}, {"Authorization: Bearer " + alice.token});
+    EXPECT_EQ(r.status, 400) << url << " " << r.body;
+    EXPECT_EQ(r.error_code(), "invalid_query") << url;
+    EXPECT_EQ(r.error_field(), field) << url;
+  }
+  // The Last-Event-ID header wins over the query, and one that is no event
+  // id is refused rather than read as a fresh stream.
+  auto bad = http("GET", base + "/sse/notifications/?lastEventId=1", {},
+                  {"Last-Event-ID: not-an-id"});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.error_field(), "Last-Event-ID");
+  expect_clean_stop(srv);
+}
+
 // =============================================================================
 // 6. The process
 // =============================================================================

@@ -316,9 +316,57 @@ TEST_F(Api, ListQueryErrorsNameTheParameter) {
   EXPECT_EQ(code_of(malformed), "invalid_query");
 }
 
-TEST_F(Api, RepeatedQueryKeysKeepTheFirstValue) {
-  auto res = send(make(verb::get, "/api/boards?limit=5&limit=nonsense"));
-  EXPECT_EQ(res.result_int(), 200) << res.body();
+TEST_F(Api, RepeatedSingleValuedParametersAre400NamingThem) {
+  // Each of the list's parameters is single-valued: a repeat is refused,
+  // whether the values differ, agree, or one of them is bad.
+  const auto token = sign_up("alice");
+  for (auto [query, field] : {std::pair{"limit=5&limit=nonsense", "limit"},
+                              {"limit=5&limit=5", "limit"},
+                              {"limit=5&%6Cimit=6", "limit"},
+                              {"after=3&after=4", "after"},
+                              {"limit=2&after=3&after=3", "after"},
+                              {"mine=1&mine=0", "mine"},
+                              {"mine=1&mine=1", "mine"}}) {
+    auto res =
+        send(make(verb::get, std::string{"/api/boards?"} + query, {}, token));
+    EXPECT_EQ(res.result_int(), 400) << query;
+    EXPECT_EQ(code_of(res), "invalid_query") << query;
+    EXPECT_EQ(field_of(res), field) << query;
+  }
+  // Parameters the endpoint does not know are ignored, repeated or not.
+  auto other = send(make(verb::get, "/api/boards?x=1&x=2&limit=5"));
+  EXPECT_EQ(other.result_int(), 200) << other.body();
+}
+
+TEST_F(Api, StreamQueryRuleThroughTheRouter) {
+  const std::string merged_target =
+      "/sse/notifications/?events=boardDeleted&events=newBoard&board=1&board=2";
+  // Lists merge: the stream is admitted with both filters, and HEAD agrees.
+  auto merged = run(answer(*ctx_, make(verb::get, merged_target), peer_));
+  ASSERT_TRUE(std::holds_alternative<stream_request>(merged));
+  const auto& f = std::get<stream_request>(merged).filter;
+  EXPECT_EQ(f.boards().size(), 2u);
+  EXPECT_TRUE(
+      f.passes(domain::frame{1, domain::event_type::new_board, 2, "x"}));
+  EXPECT_TRUE(
+      f.passes(domain::frame{2, domain::event_type::board_deleted, 1, "x"}));
+  ctx_->metrics->open_streams.fetch_sub(1); // the slot admit_stream took
+  EXPECT_EQ(send(make(verb::head, merged_target)).result_int(), 200);
+  for (auto m : {verb::get, verb::head}) {
+    // A single-valued one repeated is a 400 naming it.
+    auto twice =
+        send(make(m, "/sse/notifications/?lastEventId=1&lastEventId=2"));
+    EXPECT_EQ(twice.result_int(), 400);
+    EXPECT_EQ(field_of(twice), "lastEventId");
+    // A Last-Event-ID header that is no event id is a 400 naming it.
+    auto bad = make(m, "/sse/notifications/");
+    bad.set("Last-Event-ID", "abc");
+    auto res = send(bad);
+    EXPECT_EQ(res.result_int(), 400);
+    EXPECT_EQ(code_of(res), "invalid_header");
+    EXPECT_EQ(field_of(res), "Last-Event-ID");
+  }
+  EXPECT_EQ(ctx_->metrics->open_streams.load(), 0);
 }
 
 // -- paths --------------------------------------------------------------------
@@ -412,6 +460,20 @@ TEST_F(Api, MethodsAnEndpointDoesNotTakeAre405WithItsAllow) {
     EXPECT_EQ(code_of(res), "method_not_allowed") << target;
     EXPECT_EQ(res[bhttp::field::allow], allow) << target;
   }
+}
+
+TEST_F(Api, WhatTheHeadDecidesComesBeforeAnyHandler) {
+  // The order screen_head keeps, the same with or without
+  // Expect: 100-continue: 405, then credentials, then the content type,
+  // and only then the token's validity and the body.
+  auto text = make(verb::post, "/api/boards", "not json", "no-such-token");
+  text.set(bhttp::field::content_type, "text/plain");
+  EXPECT_EQ(send(text).result_int(), 415);
+  auto anonymous = make(verb::post, "/api/boards", "not json");
+  anonymous.set(bhttp::field::content_type, "text/plain");
+  EXPECT_EQ(send(anonymous).result_int(), 401);
+  auto json = make(verb::post, "/api/boards", "not json", "no-such-token");
+  EXPECT_EQ(send(json).result_int(), 401);
 }
 
 TEST_F(Api, A405ComesBeforeAuthentication) {

@@ -1,13 +1,12 @@
 #include "http/query.hpp"
 
 #include <gtest/gtest.h>
-#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace dots::http {
 namespace {
-
-using query_map = std::map<std::string, std::string>;
 
 // -- targets ------------------------------------------------------------------
 
@@ -61,13 +60,23 @@ protected:
   std::string line_;
 };
 
-TEST_F(QueryParams, FirstValueOfAKeyAndCount) {
+/// The value single() gives; fails the test on an error.
+std::optional<std::string> single_of(const query_params& q,
+                                     std::string_view key) {
+  auto r = q.single(key);
+  if (!r) {
+    ADD_FAILURE() << key << ": " << r.error().message;
+    return std::nullopt;
+  }
+  return r.value();
+}
+
+TEST_F(QueryParams, SingleValueOfAKeyAndCount) {
   auto q = params("a=1&b=x&a=2&%61=3&last=z");
-  EXPECT_EQ(q.first("a"), "1");
-  EXPECT_EQ(q.first("b"), "x");
-  EXPECT_EQ(q.first("c"), std::nullopt);
+  EXPECT_EQ(single_of(q, "b"), "x");
+  EXPECT_EQ(single_of(q, "c"), std::nullopt);
   // The last value ends where the query does.
-  EXPECT_EQ(q.first("last"), "z");
+  EXPECT_EQ(single_of(q, "last"), "z");
   // Repeats are seen, keys compared after decoding.
   EXPECT_EQ(q.count("a"), 3u);
   EXPECT_EQ(q.count("b"), 1u);
@@ -75,76 +84,61 @@ TEST_F(QueryParams, FirstValueOfAKeyAndCount) {
   EXPECT_EQ(q.all().size(), 5u);
 }
 
+TEST_F(QueryParams, ARepeatedSingleValuedKeyIsAnErrorNamingIt) {
+  // Same values, different values, an escaped key, a bare repeat: each is
+  // a repeat, never "the first one wins".
+  for (const std::string query :
+       {"limit=5&limit=nonsense", "limit=5&limit=5", "limit=5&%6Cimit=6",
+        "limit&limit", "x=1&limit=&limit=2"}) {
+    SCOPED_TRACE(query);
+    auto r = params(query).single("limit");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, domain::error_kind::invalid);
+    EXPECT_EQ(r.error().code, "invalid_query");
+    EXPECT_EQ(r.error().field, "limit");
+    EXPECT_NE(r.error().message.find("limit"), std::string::npos);
+  }
+  // Other keys repeated do not matter to this one.
+  EXPECT_EQ(single_of(params("x=1&x=2&limit=3"), "limit"), "3");
+}
+
 TEST_F(QueryParams, DecodingAndPlus) {
-  auto q = params("q=a+b%2Bc&k%65y=%C5%82");
-  EXPECT_EQ(q.first("q"), "a b+c");
-  EXPECT_EQ(q.first("key"), "\xC5\x82");
+  auto q = params("q=a+b%2Bc&k%65y=%C5%82&p=%2Fa%2fb&amp=%26&eq=%3D&z=%00"
+                  "&n=a=b");
+  EXPECT_EQ(single_of(q, "q"), "a b+c");
+  EXPECT_EQ(single_of(q, "key"), "\xC5\x82");
+  EXPECT_EQ(single_of(q, "p"), "/a/b");
+  EXPECT_EQ(single_of(q, "amp"), "&");
+  EXPECT_EQ(single_of(q, "eq"), "=");
+  EXPECT_EQ(single_of(q, "z"), std::string(1, '\0'));
+  EXPECT_EQ(single_of(q, "n"), "a=b");
 }
 
 TEST_F(QueryParams, BareKeysHaveAnEmptyValue) {
-  auto q = params("flag&x=");
-  EXPECT_EQ(q.first("flag"), "");
-  EXPECT_EQ(q.first("x"), "");
+  auto q = params("flag&x=&&y=1&&");
+  EXPECT_EQ(single_of(q, "flag"), "");
+  EXPECT_EQ(single_of(q, "x"), "");
+  EXPECT_EQ(single_of(q, "y"), "1");
+}
+
+TEST_F(QueryParams, ListsMergeRepeatsAndSplitAtCommas) {
+  using items = std::vector<std::string>;
+  EXPECT_EQ(params("events=a,b").list("events"), (items{"a", "b"}));
+  // events=a&events=b is events=a,b, in the order sent.
+  EXPECT_EQ(params("events=a&x=1&events=b,c").list("events"),
+            (items{"a", "b", "c"}));
+  // Decoded first: an escaped comma separates, an escaped key is the key.
+  EXPECT_EQ(params("e=a%2Cb&%65=c").list("e"), (items{"a", "b", "c"}));
+  // Empty items are kept for the caller to refuse.
+  EXPECT_EQ(params("e=").list("e"), (items{""}));
+  EXPECT_EQ(params("e=a,&e").list("e"), (items{"a", "", ""}));
+  EXPECT_EQ(params("x=1").list("e"), std::nullopt);
 }
 
 TEST(Target, MalformedQueriesAreRefused) {
   for (const std::string bad : {"a=%", "a=%2", "a=%zz", "a=%g0", "a=%0g", "%=1",
                                 "a=1&b=%", "a=%%41", "a=%-1", "a=b#c", "a b"})
     EXPECT_FALSE(parse_target("/x?" + bad).well_formed) << bad;
-}
-
-TEST(ParseQuery, ReadsOnlyItsOwnBytes) {
-  const std::string line = "mine=1 HTTP/1.1";
-  EXPECT_EQ(parse_query(std::string_view{line}.substr(0, 6)),
-            (query_map{{"mine", "1"}}));
-}
-
-// -- parse_query --------------------------------------------------------------
-
-TEST(ParseQuery, Pairs) {
-  EXPECT_EQ(parse_query("a=1&b=x"), (query_map{{"a", "1"}, {"b", "x"}}));
-  EXPECT_EQ(parse_query(""), query_map{});
-}
-
-TEST(ParseQuery, PercentDecoding) {
-  EXPECT_EQ(parse_query("b=x%20y"), (query_map{{"b", "x y"}}));
-  EXPECT_EQ(parse_query("p=%2Fa%2fb"), (query_map{{"p", "/a/b"}}));
-  EXPECT_EQ(parse_query("e=newBoard%2CnewPath"),
-            (query_map{{"e", "newBoard,newPath"}}));
-  EXPECT_EQ(parse_query("k%65y=v"), (query_map{{"key", "v"}}));
-  EXPECT_EQ(parse_query("u=%C5%82%C3%B3d%C5%BA"),
-            (query_map{{"u", "\xC5\x82\xC3\xB3\x64\xC5\xBA"}}));
-  EXPECT_EQ(parse_query("amp=%26&eq=%3D"),
-            (query_map{{"amp", "&"}, {"eq", "="}}));
-  EXPECT_EQ(parse_query("z=%00"), (query_map{{"z", std::string(1, '\0')}}));
-}
-
-TEST(ParseQuery, PlusIsSpace) {
-  EXPECT_EQ(parse_query("q=a+b+c"), (query_map{{"q", "a b c"}}));
-  EXPECT_EQ(parse_query("q=a%2Bb"), (query_map{{"q", "a+b"}}));
-  EXPECT_EQ(parse_query("a+b=1"), (query_map{{"a b", "1"}}));
-}
-
-TEST(ParseQuery, MalformedEscapes) {
-  for (const std::string bad : {"a=%", "a=%2", "a=%zz", "a=%g0", "a=%0g", "%=1",
-                                "a=1&b=%", "a=%%41", "a=%-1"})
-    EXPECT_FALSE(parse_query(bad)) << bad;
-  ASSERT_TRUE(parse_query("a=%41"));
-  EXPECT_EQ(parse_query("a=%41")->at("a"), "A");
-}
-
-TEST(ParseQuery, RepeatedKeysKeepTheFirst) {
-  EXPECT_EQ(parse_query("a=1&a=2&a=3"), (query_map{{"a", "1"}}));
-  // Keys compare after decoding.
-  EXPECT_EQ(parse_query("a=1&%61=2"), (query_map{{"a", "1"}}));
-}
-
-TEST(ParseQuery, EmptyPartsAndBareKeys) {
-  EXPECT_EQ(parse_query("&&a=1&&"), (query_map{{"a", "1"}}));
-  EXPECT_EQ(parse_query("flag"), (query_map{{"flag", ""}}));
-  EXPECT_EQ(parse_query("a="), (query_map{{"a", ""}}));
-  EXPECT_EQ(parse_query("=v"), (query_map{{"", "v"}}));
-  EXPECT_EQ(parse_query("a=b=c"), (query_map{{"a", "b=c"}}));
 }
 
 } // namespace

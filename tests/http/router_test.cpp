@@ -117,6 +117,100 @@ TEST(RouteTable, EachPatternIsListedOnce) {
     EXPECT_TRUE(seen.insert(e.pattern).second) << e.pattern;
 }
 
+// -- what the head alone decides
+// ------------------------------------------------
+
+/// screen_head on `method` to `e`'s sample path with `fields` set.
+domain::result<handler>
+screened(const endpoint& e, verb method,
+         std::initializer_list<std::pair<bhttp::field, std::string>> fields) {
+  request head{method, sample_path(e.pattern), 11};
+  head.set(bhttp::field::host, "dots.test");
+  for (const auto& [f, v] : fields)
+    head.set(f, v);
+  return screen_head(match_route(head.target()), parse_target(head.target()),
+                     head);
+}
+
+TEST(ScreenHead, AccountAndJsonBodyAreDecidedPerMethod) {
+  // The contract's endpoints that need an account or take JSON.
+  const std::set<std::pair<std::string_view, verb>> account{
+      {"/api/auth/logout", verb::post},
+      {"/api/auth/me", verb::get},
+      {"/api/auth/me", verb::head},
+      {"/api/boards", verb::post},
+      {"/api/boards/{id}", verb::put},
+      {"/api/boards/{id}", verb::delete_},
+      {"/api/boards/{id}/path", verb::get},
+      {"/api/boards/{id}/path", verb::head},
+      {"/api/boards/{id}/path", verb::put},
+      {"/api/boards/{id}/path", verb::delete_}};
+  const std::set<std::pair<std::string_view, verb>> json{
+      {"/api/auth/register", verb::post},
+      {"/api/auth/login", verb::post},
+      {"/api/boards", verb::post},
+      {"/api/boards/{id}", verb::put},
+      {"/api/boards/{id}/path", verb::put}};
+  for (const auto& e : route_table())
+    for (auto m : all_methods) {
+      if (handler_for(e, m) == nullptr)
+        continue; // a 405, tested above
+      SCOPED_TRACE(std::string{e.pattern} + " " + name_of(m));
+      const bool needs_account = account.contains({e.pattern, m});
+      const bool takes_json = json.contains({e.pattern, m});
+      auto bare = screened(e, m, {});
+      if (needs_account || takes_json) {
+        ASSERT_FALSE(bare.has_value());
+        EXPECT_EQ(bare.error().kind,
+                  needs_account ? domain::error_kind::unauthenticated
+                                : domain::error_kind::unsupported_type);
+      } else {
+        EXPECT_TRUE(bare.has_value()) << bare.error().message;
+      }
+      // With a token (valid or not: the head cannot tell) and plain text.
+      auto text = screened(e, m,
+                           {{bhttp::field::authorization, "Bearer some-token"},
+                            {bhttp::field::content_type, "text/plain"}});
+      EXPECT_EQ(text.has_value(), !takes_json);
+      // With a token and JSON, the head lets every method through.
+      auto ok = screened(
+          e, m,
+          {{bhttp::field::authorization, "Bearer some-token"},
+           {bhttp::field::content_type, "application/json; charset=utf-8"}});
+      EXPECT_TRUE(ok.has_value()) << ok.error().message;
+      EXPECT_EQ(ok.value(), handler_for(e, m));
+    }
+}
+
+TEST(ScreenHead, ACookieFromAnotherOriginIs403OnUnsafeMethods) {
+  auto route = match_route("/api/boards");
+  request head{verb::post, "/api/boards", 11};
+  head.set(bhttp::field::host, "dots.test");
+  head.set(bhttp::field::cookie, "session=abc");
+  head.set(bhttp::field::origin, "http://evil.test");
+  head.set(bhttp::field::content_type, "application/json");
+  auto r = screen_head(route, parse_target(head.target()), head);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, "origin_mismatch");
+  head.set(bhttp::field::origin, "http://dots.test");
+  EXPECT_TRUE(screen_head(route, parse_target(head.target()), head));
+}
+
+TEST(ScreenHead, RoutingErrorsComeFirst) {
+  request head{verb::patch, "/api/boards?x=%zz", 11};
+  auto t = parse_target(head.target());
+  auto unknown = screen_head(match_route("/api/nope"), t, head);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().kind, domain::error_kind::not_found);
+  auto r = screen_head(match_route(t.path), t, head);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, "method_not_allowed");
+  head.method(verb::get);
+  auto bad = screen_head(match_route(t.path), t, head);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, "invalid_query");
+}
+
 // -- matching -----------------------------------------------------------------
 
 TEST(Router, BoardIdsAreExtracted) {

@@ -1,15 +1,22 @@
+#include "http/app_fixture.hpp"
+#include "http/router.hpp"
 #include "http/session.hpp"
+#include "http/stream_hub.hpp"
 #include "support/temp_dir.hpp"
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 // run_session over a real loopback socket: what a client sees of reading,
 // limits, keep-alive and HEAD. Only endpoints that need no actor are asked
@@ -226,7 +233,7 @@ TEST_F(Session, ResponsesAreCounted) {
 }
 
 TEST_F(Session, FilesAreSentWholeAndHeadSendsOnlyTheirHead) {
-  test::temp_dir web;
+  ::dots::test::temp_dir web;
   const std::string page =
       "<!doctype html><p>" + std::string(5000, 'd') + "</p>";
   std::ofstream{web.path() / "index.html", std::ios::binary} << page;
@@ -254,6 +261,374 @@ TEST_F(Session, DrainingClosesAfterTheResponse) {
   EXPECT_EQ(res.result_int(), 200);
   EXPECT_FALSE(res.keep_alive());
   EXPECT_TRUE(closed_by_server(s));
+}
+
+} // namespace
+} // namespace dots::http
+
+// -- every route, over real actors ------------------------------------------
+// The route table walked over real sockets, as a client sees it: HEAD
+// answers wherever GET does, with GET's status and headers; 405's Allow is
+// true; `Expect: 100-continue` gets 100 or the final answer at once.
+
+namespace dots::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+class SessionRoutes : public test::app_test {
+protected:
+  SessionRoutes() {
+    ctx_ = make_app();
+    ctx_->limits.max_body_bytes = 4096;
+    ctx_->limits.max_header_bytes = 4096;
+    // The stream's GET opens a real stream on this shard.
+    home_.hub = std::make_shared<stream_hub>(home_.io(), stream_limits{});
+    net::co_spawn(home_.io(), accept_all(), net::detached);
+    home_.start();
+  }
+
+  ~SessionRoutes() override {
+    net::post(home_.io(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+      home_.close_idle();
+    });
+    for (int i = 0; i < 500 && home_.sessions.load() > 0; ++i)
+      std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(home_.sessions.load(), 0u);
+    home_.stop();
+    home_.join();
+  }
+
+  net::awaitable<void> accept_all() {
+    for (;;) {
+      auto [ec, socket] =
+          co_await acceptor_.async_accept(net::as_tuple(net::use_awaitable));
+      if (ec)
+        co_return;
+      net::co_spawn(home_.io(), run_session(*ctx_, home_, std::move(socket)),
+                    net::detached);
+    }
+  }
+
+  /// A client connection; each has its own read buffer.
+  struct client {
+    tcp::socket socket;
+    beast::flat_buffer buffer;
+
+    void send(const std::string& bytes) {
+      net::write(socket, net::buffer(bytes));
+    }
+
+    /// Reads one response: a 1xx, or a final one with its body (none
+    /// after a HEAD, only the head for `head_only`).
+    bhttp::response<bhttp::string_body> read(bool head = false,
+                                             bool head_only = false) {
+      bhttp::response_parser<bhttp::string_body> parser;
+      parser.skip(head);
+      beast::error_code ec;
+      if (head_only)
+        bhttp::read_header(socket, buffer, parser, ec);
+      else
+        bhttp::read(socket, buffer, parser, ec);
+      EXPECT_FALSE(ec) << ec.message();
+      return parser.release();
+    }
+
+    /// True when the server closed the connection, whatever it sent
+    /// before that (read and dropped).
+    bool closed_by_server() {
+      std::array<char, 4096> sink;
+      beast::error_code ec;
+      while (!ec)
+        socket.read_some(net::buffer(sink), ec);
+      return ec == net::error::eof || ec == net::error::connection_reset;
+    }
+  };
+
+  client connect() {
+    tcp::socket s{client_io_};
+    s.connect(acceptor_.local_endpoint());
+    return client{std::move(s), {}};
+  }
+
+  /// A request's bytes: `fields` are whole "Name: value" lines.
+  static std::string request_bytes(const std::string& method,
+                                   const std::string& target,
+                                   const std::string& fields = {},
+                                   const std::string& body = {},
+                                   const std::string& version = "1.1") {
+    std::string out = method + " " + target + " HTTP/" + version +
+                      "\r\nHost: dots.test\r\n" + fields;
+    if (!body.empty() || method == "POST" || method == "PUT")
+      out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    return out + "\r\n" + body;
+  }
+
+  /// One request on a fresh connection and its answer.
+  bhttp::response<bhttp::string_body> roundtrip(const std::string& method,
+                                                const std::string& target,
+                                                const std::string& fields = {},
+                                                const std::string& body = {}) {
+    auto c = connect();
+    c.send(request_bytes(method, target, fields, body));
+    return c.read(method == "HEAD");
+  }
+
+  /// Registers and logs in `name`; its token.
+  std::string sign_up(const std::string& name) {
+    const std::string creds =
+        R"({"username":")" + name + R"(","password":"correct horse"})";
+    const std::string json = "Content-Type: application/json\r\n";
+    EXPECT_EQ(roundtrip("POST", "/api/auth/register", json, creds).result_int(),
+              201);
+    auto login = roundtrip("POST", "/api/auth/login", json, creds);
+    EXPECT_EQ(login.result_int(), 200) << login.body();
+    const auto at = login.body().find(R"("token":")");
+    if (at == std::string::npos)
+      return {};
+    const auto from = at + 9;
+    return login.body().substr(from, login.body().find('"', from) - from);
+  }
+
+  std::unique_ptr<app_context> ctx_;
+  shard home_;
+  tcp::acceptor acceptor_{home_.io(), {net::ip::address_v4::loopback(), 0}};
+  net::io_context client_io_;
+};
+
+/// The path a client would use for each pattern of the table.
+std::string path_for(std::string_view pattern, std::int64_t board) {
+  if (pattern == "/*")
+    return "/index.html";
+  std::string p{pattern};
+  if (auto at = p.find("{id}"); at != std::string::npos)
+    p.replace(at, 4, std::to_string(board));
+  return p;
+}
+
+bool is_stream(std::string_view pattern) {
+  return pattern.starts_with("/sse/");
+}
+
+TEST_F(SessionRoutes, HeadAnswersLikeGetOnEveryRoute) {
+  const auto token = sign_up("alice");
+  const std::string auth = "Authorization: Bearer " + token + "\r\n";
+  auto made = roundtrip("POST", "/api/boards",
+                        auth + "Content-Type: application/json\r\n",
+                        R"({"name":"T","rows":5,"cols":5,"dots":[)"
+                        R"({"row":0,"col":0,"color":"#ff0000"},)"
+                        R"({"row":0,"col":4,"color":"#ff0000"}]})");
+  ASSERT_EQ(made.result_int(), 201) << made.body();
+  const auto board = std::stoll(std::string{
+      made[bhttp::field::location].substr(std::strlen("/api/boards/"))});
+  for (const auto& e : route_table()) {
+    const auto path = path_for(e.pattern, board);
+    SCOPED_TRACE(path);
+    auto g = connect();
+    g.send(request_bytes("GET", path, auth));
+    // A stream's GET never ends: its head is what HEAD must match.
+    auto get = g.read(false, is_stream(e.pattern));
+    auto head = roundtrip("HEAD", path, auth);
+    EXPECT_EQ(head.result_int(), get.result_int());
+    EXPECT_TRUE(head.body().empty());
+    std::set<std::string> get_fields;
+    std::set<std::string> head_fields;
+    for (const auto& f : get)
+      get_fields.insert(std::string{f.name_string()} + ": " +
+                        std::string{f.value()});
+    for (const auto& f : head)
+      head_fields.insert(std::string{f.name_string()} + ": " +
+                         std::string{f.value()});
+    if (e.pattern == "/metrics") {
+      // Its body counts the responses so far, so its length moves on
+      // between the two requests; every other field is the same.
+      std::erase_if(get_fields, [](const std::string& f) {
+        return f.starts_with("Content-Length:");
+      });
+      std::erase_if(head_fields, [](const std::string& f) {
+        return f.starts_with("Content-Length:");
+      });
+    }
+    EXPECT_EQ(head_fields, get_fields);
+  }
+}
+
+TEST_F(SessionRoutes, AllowListsExactlyTheMethodsThatAreNot405) {
+  const std::vector<std::string> methods{"GET",    "HEAD",  "POST",   "PUT",
+                                         "DELETE", "PATCH", "OPTIONS"};
+  for (const auto& e : route_table()) {
+    // Without credentials: nothing is changed, and every method that the
+    // endpoint takes answers something else than 405 (400, 401, 404...).
+    const auto path = path_for(e.pattern, 1);
+    auto refused = roundtrip("PATCH", path);
+    ASSERT_EQ(refused.result_int(), 405) << path;
+    const std::string allow{refused[bhttp::field::allow]};
+    EXPECT_EQ(allow, allow_of(e)) << path;
+    std::set<std::string> allowed;
+    for (std::size_t from = 0; from <= allow.size();) {
+      const auto comma = allow.find(", ", from);
+      allowed.insert(allow.substr(from, comma - from));
+      from = comma == std::string::npos ? allow.size() + 1 : comma + 2;
+    }
+    for (const auto& m : methods) {
+      SCOPED_TRACE(path + " " + m);
+      const bool listed = allowed.contains(m);
+      if (listed && is_stream(e.pattern) && m == "GET")
+        continue; // a stream: its head is checked above
+      auto res = roundtrip(m, path, "Content-Type: application/json\r\n",
+                           m == "POST" || m == "PUT" ? "{}" : "");
+      if (listed) {
+        EXPECT_NE(res.result_int(), 405);
+      } else {
+        EXPECT_EQ(res.result_int(), 405);
+        EXPECT_EQ(res[bhttp::field::allow], allow);
+      }
+    }
+  }
+}
+
+// -- Expect: 100-continue -----------------------------------------------------
+
+TEST_F(SessionRoutes, ExpectContinueGets100ThenTheFinalAnswer) {
+  const std::string body = R"({"username":"bob","password":"correct horse"})";
+  auto c = connect();
+  c.send("POST /api/auth/register HTTP/1.1\r\nHost: dots.test\r\n"
+         "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n");
+  // Only the head was sent: the server answers 100 before reading on.
+  auto interim = c.read();
+  EXPECT_EQ(interim.result_int(), 100);
+  c.send(body);
+  auto res = c.read();
+  EXPECT_EQ(res.result_int(), 201) << res.body();
+  EXPECT_TRUE(res.keep_alive());
+  // The connection goes on.
+  c.send(request_bytes("GET", "/healthz"));
+  EXPECT_EQ(c.read().result_int(), 200);
+  // Any case is the same expectation (RFC 9110: a case-insensitive token).
+  const std::string again =
+      R"({"username":"carol","password":"correct horse"})";
+  c.send("POST /api/auth/register HTTP/1.1\r\nHost: dots.test\r\n"
+         "Content-Type: application/json\r\nExpect: 100-Continue\r\n"
+         "Content-Length: " +
+         std::to_string(again.size()) + "\r\n\r\n");
+  EXPECT_EQ(c.read().result_int(), 100);
+  c.send(again);
+  EXPECT_EQ(c.read().result_int(), 201);
+}
+
+TEST_F(SessionRoutes, ARefusedUploadGetsItsFinalStatusWithout100) {
+  const std::string board = R"({"name":"T","rows":5,"cols":5,"dots":[]})";
+  const std::string length =
+      "Content-Length: " + std::to_string(board.size()) + "\r\n";
+  const std::string expect = "Expect: 100-continue\r\n";
+  struct refused_case {
+    std::string name;
+    std::string method;
+    std::string target;
+    std::string fields;
+    int status;
+  };
+  const std::vector<refused_case> cases{
+      {"no account", "POST", "/api/boards",
+       "Content-Type: application/json\r\n" + length, 401},
+      {"not JSON", "POST", "/api/auth/login",
+       "Content-Type: text/plain\r\n" + length, 415},
+      {"not JSON, with a token", "PUT", "/api/boards/1",
+       "Authorization: Bearer whatever\r\nContent-Type: text/plain\r\n" +
+           length,
+       415},
+      {"too large by Content-Length", "POST", "/api/auth/login",
+       "Content-Type: application/json\r\nContent-Length: 5000\r\n", 413},
+      {"no such route", "POST", "/api/nope",
+       "Content-Type: application/json\r\n" + length, 404},
+      {"a method the route does not take", "POST", "/api/auth/me",
+       "Content-Type: application/json\r\n" + length, 405},
+  };
+  for (const auto& k : cases) {
+    SCOPED_TRACE(k.name);
+    auto c = connect();
+    // No Content-Length of request_bytes' own: the case sets it.
+    c.send(k.method + " " + k.target + " HTTP/1.1\r\nHost: dots.test\r\n" +
+           expect + k.fields + "\r\n");
+    auto res = c.read();
+    EXPECT_EQ(res.result_int(), k.status) << res.body();
+    // The body was never read: the connection cannot go on.
+    EXPECT_FALSE(res.keep_alive());
+    EXPECT_TRUE(c.closed_by_server());
+    // Without Expect, the same request gets the same answer once its body
+    // is sent (413 aside: it is refused by its length either way).
+    if (k.status != 413) {
+      auto plain = connect();
+      plain.send(k.method + " " + k.target +
+                 " HTTP/1.1\r\nHost: dots.test\r\n" + k.fields + "\r\n" +
+                 board);
+      EXPECT_EQ(plain.read().result_int(), k.status);
+    }
+  }
+}
+
+TEST_F(SessionRoutes, ABodySentAnywayDoesNotLoseTheRefusal) {
+  // A client that stops waiting for 100 sends its body: the refusal it
+  // gets first is still read whole (no reset before it is read).
+  const std::string body(3000, 'x');
+  auto c = connect();
+  c.send("POST /api/auth/login HTTP/1.1\r\nHost: dots.test\r\n"
+         "Expect: 100-continue\r\nContent-Type: text/plain\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto res = c.read();
+  EXPECT_EQ(res.result_int(), 415);
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST_F(SessionRoutes, AnInvalidTokenNeedsTheBodyFirst) {
+  // Only the accounts actor knows a token is bad: 100, then 401.
+  const std::string board = R"({"name":"T","rows":5,"cols":5,"dots":[]})";
+  auto c = connect();
+  c.send("POST /api/boards HTTP/1.1\r\nHost: dots.test\r\n"
+         "Expect: 100-continue\r\nAuthorization: Bearer not-a-token\r\n"
+         "Content-Type: application/json\r\nContent-Length: " +
+         std::to_string(board.size()) + "\r\n\r\n");
+  EXPECT_EQ(c.read().result_int(), 100);
+  c.send(board);
+  EXPECT_EQ(c.read().result_int(), 401);
+}
+
+TEST_F(SessionRoutes, OtherExpectationsAre417) {
+  for (const std::string value :
+       {"200-ok", "100-continue, something", "100-continue-please"}) {
+    SCOPED_TRACE(value);
+    auto c = connect();
+    c.send("POST /api/auth/login HTTP/1.1\r\nHost: dots.test\r\n"
+           "Expect: " +
+           value +
+           "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n");
+    auto res = c.read();
+    EXPECT_EQ(res.result_int(), 417);
+    EXPECT_NE(res.body().find(R"("code":"expectation_failed")"),
+              std::string::npos)
+        << res.body();
+    EXPECT_TRUE(c.closed_by_server());
+  }
+}
+
+TEST_F(SessionRoutes, ExpectIsIgnoredWhereTheRfcSaysSo) {
+  // HTTP/1.0: "MUST ignore that expectation"; the body follows at once.
+  const std::string creds = R"({"username":"dan","password":"correct horse"})";
+  auto old = connect();
+  old.send(request_bytes("POST", "/api/auth/register",
+                         "Content-Type: application/json\r\n"
+                         "Expect: 100-continue\r\n",
+                         creds, "1.0"));
+  EXPECT_EQ(old.read().result_int(), 201);
+  // No body to wait for: nothing interim, just the answer.
+  auto c = connect();
+  c.send(request_bytes("GET", "/healthz", "Expect: 100-continue\r\n"));
+  EXPECT_EQ(c.read().result_int(), 200);
 }
 
 } // namespace

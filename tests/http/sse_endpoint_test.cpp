@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace dots::http {
 namespace {
@@ -23,11 +24,23 @@ namespace {
 using domain::error_kind;
 using domain::event_type;
 
-request make_request(const std::string& last_event_id = {}) {
-  request req{bhttp::verb::get, "/sse/notifications/", 11};
+request make_request(const std::string& last_event_id = {},
+                     const std::string& query = {}) {
+  request req{bhttp::verb::get,
+              "/sse/notifications/" + (query.empty() ? "" : "?" + query), 11};
   if (!last_event_id.empty())
     req.set("Last-Event-ID", last_event_id);
   return req;
+}
+
+/// parse_stream_request on `GET /sse/notifications/?<query>`, with the
+/// query read from the target as the router reads it.
+domain::result<stream_request> parse(const std::string& query,
+                                     const std::string& header = {}) {
+  const auto req = make_request(header, query);
+  const auto target = parse_target(req.target());
+  EXPECT_TRUE(target.well_formed) << query;
+  return parse_stream_request(req, target.params);
 }
 
 domain::frame frame_of(event_type t, std::int64_t board = 1) {
@@ -40,14 +53,15 @@ std::uint32_t bit(event_type t) {
 
 /// The error parse_stream_request gives; fails the test when it parses.
 domain::error error_for(const std::string& query,
-                        const std::string& header = {}) {
-  auto r = parse_stream_request(make_request(header), query);
+                        const std::string& header = {},
+                        const std::string& code = "invalid_query") {
+  auto r = parse(query, header);
   if (r) {
     ADD_FAILURE() << "'" << query << "' was accepted";
     return {};
   }
   EXPECT_EQ(r.error().kind, error_kind::invalid);
-  EXPECT_EQ(r.error().code, "invalid_query");
+  EXPECT_EQ(r.error().code, code);
   return r.error();
 }
 
@@ -64,10 +78,14 @@ void expect_in_refusal_window(const std::string& retry_after) {
   EXPECT_LE(seconds, 6u);
 }
 
+std::vector<std::int64_t> boards_of(const stream_filter& f) {
+  return {f.boards().begin(), f.boards().end()};
+}
+
 TEST(StreamRequest, NoQueryWantsEverythingLive) {
-  auto r = parse_stream_request(make_request(), "");
+  auto r = parse("");
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r.value().filter.board_id, 0);
+  EXPECT_TRUE(r.value().filter.boards().empty());
   EXPECT_FALSE(r.value().last_event_id);
   for (auto t :
        {event_type::new_board, event_type::new_path, event_type::board_updated,
@@ -76,7 +94,7 @@ TEST(StreamRequest, NoQueryWantsEverythingLive) {
 }
 
 TEST(StreamRequest, EventsListKeepsOnlyThoseTypes) {
-  auto r = parse_stream_request(make_request(), "events=newBoard,newPath");
+  auto r = parse("events=newBoard,newPath");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value().filter.types,
             bit(event_type::new_board) | bit(event_type::new_path));
@@ -88,29 +106,46 @@ TEST(StreamRequest, EventsListKeepsOnlyThoseTypes) {
 }
 
 TEST(StreamRequest, EveryEventNameIsKnown) {
-  auto r = parse_stream_request(
-      make_request(),
-      "events=newBoard,newPath,boardUpdated,boardDeleted,pathUpdated");
+  auto r =
+      parse("events=newBoard,newPath,boardUpdated,boardDeleted,pathUpdated");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value().filter.types, 0x1fu);
-  auto one = parse_stream_request(make_request(), "events=boardDeleted");
+  auto one = parse("events=boardDeleted");
   ASSERT_TRUE(one) << one.error().message;
   EXPECT_EQ(one.value().filter.types, bit(event_type::board_deleted));
 }
 
 TEST(StreamRequest, EncodedCommaSeparatesNamesToo) {
-  auto r =
-      parse_stream_request(make_request(), "events=pathUpdated%2CnewBoard");
+  auto r = parse("events=pathUpdated%2CnewBoard");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value().filter.types,
             bit(event_type::path_updated) | bit(event_type::new_board));
+}
+
+TEST(StreamRequest, RepeatedEventsMerge) {
+  // The example: the second value used to be dropped.
+  auto r = parse("events=boardDeleted&events=newBoard");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().filter.types,
+            bit(event_type::board_deleted) | bit(event_type::new_board));
+  EXPECT_TRUE(r.value().filter.passes(frame_of(event_type::new_board)));
+  // Repeats and lists mix, and a name given twice is one name.
+  auto mixed = parse("events=newPath,newBoard&board=1&events=newPath"
+                     "&%65vents=pathUpdated");
+  ASSERT_TRUE(mixed) << mixed.error().message;
+  EXPECT_EQ(mixed.value().filter.types, bit(event_type::new_path) |
+                                            bit(event_type::new_board) |
+                                            bit(event_type::path_updated));
+  // Any bad value in any repeat is a 400.
+  EXPECT_EQ(error_for("events=newBoard&events=bogus").field, "events");
+  EXPECT_EQ(error_for("events=newBoard&events=").field, "events");
 }
 
 TEST(StreamRequest, UnknownEventNameIs400OnEvents) {
   for (const std::string q :
        {"events=newBoard,bogus", "events=bogus", "events=newboard",
         "events=NewBoard", "events=", "events=newBoard,", "events=,newPath",
-        "events=newBoard%20"}) {
+        "events=newBoard%20", "events"}) {
     SCOPED_TRACE(q);
     auto e = error_for(q);
     EXPECT_EQ(e.field, "events");
@@ -120,28 +155,64 @@ TEST(StreamRequest, UnknownEventNameIs400OnEvents) {
 }
 
 TEST(StreamRequest, BoardFilter) {
-  auto r = parse_stream_request(make_request(), "board=7&events=newPath");
+  auto r = parse("board=7&events=newPath");
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r.value().filter.board_id, 7);
+  EXPECT_EQ(boards_of(r.value().filter), (std::vector<std::int64_t>{7}));
   EXPECT_TRUE(r.value().filter.passes(frame_of(event_type::new_path, 7)));
   EXPECT_FALSE(r.value().filter.passes(frame_of(event_type::new_path, 8)));
   EXPECT_FALSE(r.value().filter.passes(frame_of(event_type::new_board, 7)));
 }
 
+TEST(StreamRequest, RepeatedBoardsMerge) {
+  // board=1&board=2: both boards, and so does board=1,2.
+  for (const std::string q :
+       {"board=1&board=2", "board=1,2", "board=2,1&board=1"}) {
+    SCOPED_TRACE(q);
+    auto r = parse(q);
+    ASSERT_TRUE(r) << r.error().message;
+    const auto& f = r.value().filter;
+    EXPECT_EQ(f.boards().size(), 2u);
+    EXPECT_TRUE(f.passes(frame_of(event_type::new_path, 1)));
+    EXPECT_TRUE(f.passes(frame_of(event_type::new_path, 2)));
+    EXPECT_FALSE(f.passes(frame_of(event_type::new_path, 3)));
+  }
+  EXPECT_EQ(error_for("board=1&board=x").field, "board");
+  EXPECT_EQ(error_for("board=1&board=").field, "board");
+}
+
+TEST(StreamRequest, TooManyBoardsIs400) {
+  std::string at_cap;
+  for (std::size_t i = 1; i <= stream_filter::max_boards; ++i)
+    at_cap += "board=" + std::to_string(i) + "&";
+  // Repeating a board named already does not count twice.
+  auto r = parse(at_cap + "board=1");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().filter.boards().size(), stream_filter::max_boards);
+  for (std::size_t i = 1; i <= stream_filter::max_boards; ++i)
+    EXPECT_TRUE(r.value().filter.passes(
+        frame_of(event_type::new_path, static_cast<std::int64_t>(i))));
+  auto e = error_for(at_cap + "board=999");
+  EXPECT_EQ(e.field, "board");
+  EXPECT_NE(e.message.find(std::to_string(stream_filter::max_boards)),
+            std::string::npos)
+      << e.message;
+}
+
 TEST(StreamRequest, BadBoardIs400OnBoard) {
-  for (const std::string q : {"board=0", "board=-1", "board=abc", "board=",
-                              "board=07", "board=9223372036854775808"}) {
+  for (const std::string q :
+       {"board=0", "board=-1", "board=abc", "board=", "board=07",
+        "board=9223372036854775808", "board=1,", "board=,1", "board"}) {
     SCOPED_TRACE(q);
     EXPECT_EQ(error_for(q).field, "board");
   }
 }
 
 TEST(StreamRequest, LastEventIdFromQuery) {
-  auto r = parse_stream_request(make_request(), "lastEventId=42");
+  auto r = parse("lastEventId=42");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value().last_event_id, 42);
   // 0: "I have seen nothing", a valid resume point.
-  auto zero = parse_stream_request(make_request(), "lastEventId=0");
+  auto zero = parse("lastEventId=0");
   ASSERT_TRUE(zero) << zero.error().message;
   EXPECT_EQ(zero.value().last_event_id, 0);
 }
@@ -149,49 +220,81 @@ TEST(StreamRequest, LastEventIdFromQuery) {
 TEST(StreamRequest, BadLastEventIdQueryIs400) {
   for (const std::string q :
        {"lastEventId=-1", "lastEventId=abc", "lastEventId=", "lastEventId=1x",
-        "lastEventId=99999999999999999999"}) {
+        "lastEventId=99999999999999999999", "lastEventId=1,2"}) {
     SCOPED_TRACE(q);
     EXPECT_EQ(error_for(q).field, "lastEventId");
   }
 }
 
+TEST(StreamRequest, RepeatedLastEventIdQueryIs400) {
+  // Single-valued: neither value is picked, even when they agree, and
+  // even when the header would win over both.
+  for (const std::string q :
+       {"lastEventId=1&lastEventId=2", "lastEventId=5&lastEventId=5",
+        "lastEventId=5&%6CastEventId=6"}) {
+    SCOPED_TRACE(q);
+    EXPECT_EQ(error_for(q).field, "lastEventId");
+    EXPECT_EQ(error_for(q, "7").field, "lastEventId");
+  }
+}
+
 TEST(StreamRequest, LastEventIdHeader) {
-  auto r = parse_stream_request(make_request("17"), "");
+  auto r = parse("", "17");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value().last_event_id, 17);
 }
 
 TEST(StreamRequest, HeaderWinsOverQuery) {
-  auto r = parse_stream_request(make_request("50"), "lastEventId=10");
+  auto r = parse("lastEventId=10", "50");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value().last_event_id, 50);
   // Even when the header is the older of the two.
-  auto older = parse_stream_request(make_request("3"), "lastEventId=10");
+  auto older = parse("lastEventId=10", "3");
   ASSERT_TRUE(older) << older.error().message;
   EXPECT_EQ(older.value().last_event_id, 3);
 }
 
-TEST(StreamRequest, GarbageHeaderIsIgnored) {
-  for (const std::string h : {"xyz", "-5", "12abc", "1.5"}) {
+TEST(StreamRequest, MalformedHeaderIs400OnLastEventId) {
+  // Every id this server sends is an event id; anything else would turn a
+  // resume into a fresh stream with a silent gap.
+  for (const std::string h :
+       {"xyz", "-5", "12abc", "1.5", "1,2", "99999999999999999999"}) {
     SCOPED_TRACE(h);
-    auto with_query = parse_stream_request(make_request(h), "lastEventId=10");
-    ASSERT_TRUE(with_query) << with_query.error().message;
-    EXPECT_EQ(with_query.value().last_event_id, 10);
-    auto alone = parse_stream_request(make_request(h), "");
-    ASSERT_TRUE(alone) << alone.error().message;
-    EXPECT_FALSE(alone.value().last_event_id);
+    EXPECT_EQ(error_for("", h, "invalid_header").field, "Last-Event-ID");
+    // The query does not rescue it.
+    EXPECT_EQ(error_for("lastEventId=10", h, "invalid_header").field,
+              "Last-Event-ID");
   }
 }
 
-TEST(StreamRequest, MalformedQueryIs400) {
-  auto e = error_for("events=%zz");
-  EXPECT_FALSE(e.message.empty());
+TEST(StreamRequest, EmptyHeaderIsNoHeader) {
+  // An EventSource whose last id is empty sends no header at all.
+  request req{bhttp::verb::get, "/sse/notifications/?lastEventId=4", 11};
+  req.set("Last-Event-ID", "");
+  auto r = parse_stream_request(req, parse_target(req.target()).params);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().last_event_id, 4);
+  request bare{bhttp::verb::get, "/sse/notifications/", 11};
+  bare.set("Last-Event-ID", "");
+  auto fresh = parse_stream_request(bare, parse_target(bare.target()).params);
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_FALSE(fresh.value().last_event_id);
+}
+
+TEST(StreamRequest, RepeatedHeaderIs400) {
+  request req{bhttp::verb::get, "/sse/notifications/", 11};
+  req.insert("Last-Event-ID", "5");
+  req.insert("Last-Event-ID", "5");
+  auto r = parse_stream_request(req, parse_target(req.target()).params);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, "invalid_header");
+  EXPECT_EQ(r.error().field, "Last-Event-ID");
 }
 
 TEST(StreamRequest, UnknownParametersAreIgnored) {
-  auto r = parse_stream_request(make_request(), "foo=bar&board=3");
+  auto r = parse("foo=bar&board=3&foo=baz");
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r.value().filter.board_id, 3);
+  EXPECT_EQ(boards_of(r.value().filter), (std::vector<std::int64_t>{3}));
 }
 
 // -- the Retry-After of a refused stream ---------------------------------
@@ -273,8 +376,8 @@ protected:
 
   /// Opens a stream as the session does: admits `req`, then hands the
   /// connection's server side to run_stream on the shard's own thread.
-  void open(const request& req, std::string_view query = "") {
-    auto admitted = admit_stream(*ctx_, req, query);
+  void open(const request& req) {
+    auto admitted = admit_stream(*ctx_, req, {});
     ASSERT_TRUE(admitted.has_value()) << admitted.error().message;
     client_.connect(acceptor_.local_endpoint());
     auto server_side = acceptor_.accept(home_.io());
@@ -478,9 +581,9 @@ TEST_F(SseEndpoint, NoReplayFromTheNotifierIsRefusedWith503AndRetryAfter) {
 TEST_F(SseEndpoint, PastTheCapOrWhileDrainingAdmissionIsRefused) {
   auto& ctx = make_context({});
   ctx.streams.max_streams = 1;
-  ASSERT_TRUE(admit_stream(ctx, make_request(), "").has_value());
+  ASSERT_TRUE(admit_stream(ctx, make_request(), {}).has_value());
   auto expect_refused = [&] {
-    auto refused = admit_stream(ctx, make_request(), "");
+    auto refused = admit_stream(ctx, make_request(), {});
     ASSERT_FALSE(refused.has_value());
     EXPECT_EQ(refused.error().kind, error_kind::unavailable);
     EXPECT_EQ(refused.error().code, "at_capacity");
