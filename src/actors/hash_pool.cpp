@@ -139,15 +139,17 @@ caf::result<Reply> submit(pool_ptr self, Job& job) {
   return promise;
 }
 
-hash_pool_actor::behavior_type hash_pool_impl(pool_ptr self,
-                                              hash_pool_config cfg) {
+hash_pool_actor::behavior_type
+hash_pool_impl(pool_ptr self, hash_pool_config cfg,
+               std::vector<hash_pool_actor> workers) {
   auto& st = self->state;
   st.cfg = cfg;
-  st.cfg.threads = std::max(1u, cfg.threads);
+  st.cfg.threads = static_cast<unsigned>(workers.size());
   // Linked: they exit with the pool, and the pool with any of them, so no
   // job is left waiting for a worker that is gone.
-  for (unsigned i = 0; i < st.cfg.threads; ++i)
-    st.idle.push_back(self->spawn<caf::detached + caf::linked>(hash_worker));
+  for (auto& w : workers)
+    self->link_to(w);
+  st.idle = std::move(workers);
   return {
       [self](
           hash_password_job& job) -> caf::result<domain::result<std::string>> {
@@ -162,7 +164,12 @@ hash_pool_actor::behavior_type hash_pool_impl(pool_ptr self,
 } // namespace
 
 hash_pool_actor spawn_hash_pool(caf::actor_system& sys, hash_pool_config cfg) {
-  return sys.spawn(hash_pool_impl, cfg);
+  // The workers' threads are made here, by the caller, so that a machine
+  // out of threads fails the server's start rather than a later login.
+  std::vector<hash_pool_actor> workers;
+  for (unsigned i = 0; i < std::max(1u, cfg.threads); ++i)
+    workers.push_back(sys.spawn<caf::detached>(hash_worker));
+  return sys.spawn(hash_pool_impl, cfg, std::move(workers));
 }
 
 } // namespace dots::actors
