@@ -17,6 +17,15 @@ using accounts_actor = caf::typed_actor<
     caf::replies_to<logout>::with<domain::result<void>>,
     caf::replies_to<authenticate>::with<domain::result<domain::user>>>;
 
+/// Password hashing off the accounts actor's thread: argon2id takes about
+/// 180 ms here, and a token check must never wait behind one. The pool and
+/// each of its workers answer the same messages; the pool answers at once
+/// with an `unavailable` error ("busy") when its queue is full (spawn.hpp,
+/// hash_pool_config).
+using hash_pool_actor = caf::typed_actor<
+    caf::replies_to<hash_password_job>::with<domain::result<std::string>>,
+    caf::replies_to<verify_password_job>::with<domain::result<bool>>>;
+
 /// Boards; owns one database connection and reports every committed change
 /// to the notifier.
 using boards_actor = caf::typed_actor<

@@ -80,6 +80,22 @@ struct authenticate {
   std::string token;
 };
 
+// -- password hashing (the accounts actor's hash pool) ------------------------
+
+/// Hash a new password with argon2id (security::hash_password).
+struct hash_password_job {
+  std::string password;
+};
+
+/// Check `password` against a stored argon2id hash
+/// (security::verify_password); an empty `hash` checks it against
+/// security::decoy_hash(), so that an unknown username costs a login as
+/// much time as a wrong password, and the decoy is made on a hash worker.
+struct verify_password_job {
+  std::string password;
+  std::string hash;
+};
+
 // -- boards -----------------------------------------------------------------
 
 struct list_boards {
@@ -217,6 +233,14 @@ typename Inspector::result_type inspect(Inspector& f, authenticate& x) {
   return f(caf::meta::type_name("authenticate"), x.token);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hash_password_job& x) {
+  return f(caf::meta::type_name("hash_password_job"), x.password);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, verify_password_job& x) {
+  return f(caf::meta::type_name("verify_password_job"), x.password, x.hash);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_boards& x) {
   return f(caf::meta::type_name("list_boards"), x.creator_id, x.limit, x.after);
 }
@@ -291,6 +315,8 @@ typename Inspector::result_type inspect(Inspector& f, keepalive_tick&) {
 // Replies stay inside the process: they are values, never serialised, so
 // they are allowed without inspectors.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<void>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<bool>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<std::string>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::domain::user>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::domain::board>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dots::domain::result<dots::domain::board_page>)

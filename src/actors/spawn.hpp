@@ -9,6 +9,7 @@
 
 #include <caf/fwd.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -18,12 +19,48 @@
 
 namespace dots::actors {
 
+/// The password-hashing pool (hash_pool.cpp): `threads` detached worker
+/// actors, each running one argon2id hash or check at a time (about 180 ms
+/// and 64 MiB each on the reference machine), fed in arrival order from a
+/// queue of at most `queue` jobs waiting for a worker.
+///
+/// Errors: a job that finds `threads` jobs running and `queue` waiting is
+/// answered at once with error_kind::unavailable, code "busy", and
+/// `retry_after` set to how long the jobs ahead of it take at the pace
+/// measured so far (whole seconds, at least 1): a 503 with that
+/// Retry-After (api.md, "Errors"). So is a job that waited longer than
+/// `max_wait` for a worker, when its turn comes. A hash that cannot get its
+/// memory is error_kind::internal.
+///
+/// The queue bounds the wait at about `queue` × hash time / `threads`: with
+/// the defaults, 64 × 0.18 s ≈ 12 s at one worker, under the 15 s a request
+/// waits for an actor (http::ask_timeout). `max_wait` keeps that bound when
+/// hashes run slower (a loaded machine): no worker spends a hash on a
+/// request that has most likely been given up.
+struct hash_pool_config {
+  unsigned threads = 1;   ///< workers: hashes that run at once; at least 1
+  std::size_t queue = 64; ///< jobs that may wait for a worker; 0: none
+  /// The longest a job may wait for a worker; under http::ask_timeout.
+  std::chrono::milliseconds max_wait{10000};
+};
+
+/// A hash pool answering hash_password_job and verify_password_job; its
+/// workers are linked to it, and exit with it.
+hash_pool_actor spawn_hash_pool(caf::actor_system& sys, hash_pool_config cfg);
+
 struct accounts_config {
   int login_attempts_per_minute = 10;
   std::chrono::hours token_lifetime = security::session_lifetime;
+  /// The pool every argon2id hash goes to (register's hash, login's check,
+  /// the decoy's included), so that token checks, logouts and everything
+  /// else the accounts actor answers never wait behind one.
+  hash_pool_config hashing{};
 };
 
-/// Owns `store` (its own connection) for accounts and tokens.
+/// Owns `store` (its own connection) for accounts and tokens, and a hash
+/// pool of its own (linked: they exit together). A login is checked for its
+/// rate limit and its account at once, then waits for the pool's verdict;
+/// only then is its token made, by this actor, on its connection.
 accounts_actor spawn_accounts(caf::actor_system& sys,
                               std::shared_ptr<storage::store> store,
                               accounts_config cfg);

@@ -351,6 +351,16 @@ po::options_description describe(options& into) {
   add(desc, "login-limit",
       "login attempts per minute from one address; past it 429",
       whole(into, &options::login_limit, 1, 1'000'000, "N"));
+  add(desc, "hash-threads",
+      "threads that hash and check passwords (argon2id, about 0.2 s and 64 "
+      "MiB each), apart from everything else",
+      whole(into, &options::hash_threads, 1u, 256u, "N",
+            "half the cores, at least 1"));
+  add(desc, "hash-queue",
+      "password hashes (registrations, logins) that may wait for a hash "
+      "thread, each about 0.2 s / hash threads; past it 503 with "
+      "Retry-After at once. A request waits at most 15 s",
+      whole<std::size_t>(into, &options::hash_queue, 0, 10'000, "JOBS"));
   add(desc, "request-timeout",
       "seconds a client has to send a whole request, and idle keep-alive "
       "time",

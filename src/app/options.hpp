@@ -39,6 +39,11 @@ struct options {
   std::size_t stream_queue_bytes = 256 * 1024;
   unsigned stream_write_timeout_seconds = 30;
   int login_limit = 10; ///< attempts per minute from one address
+  /// Password-hashing workers (argon2id, about 180 ms and 64 MiB each).
+  /// 0: half the cores, at least one.
+  unsigned hash_threads = 0;
+  /// Password hashes that may wait for a worker; past it 503 at once.
+  std::size_t hash_queue = 64;
   unsigned request_timeout_seconds = 30;
   bool help = false;
   bool version = false;

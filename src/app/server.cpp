@@ -282,9 +282,19 @@ domain::result<void> server::start() {
                                          std::move(retained.events),
                                          retained.latest_id, ncfg);
   actors::retention_config rcfg{opts.event_retention};
+  // Hashes run apart, half the cores by default: each takes a core for
+  // about 0.2 s, and the I/O threads and the actors need the rest.
+  const actors::hash_pool_config hashing{
+      opts.hash_threads != 0
+          ? opts.hash_threads
+          : std::max(1u, std::thread::hardware_concurrency() / 2),
+      opts.hash_queue};
+  log::info(hashing.threads, " password-hash threads, up to ", hashing.queue,
+            " hashes waiting");
   auto accounts = actors::spawn_accounts(
       sys, std::move(accounts_store),
-      actors::accounts_config{opts.login_limit, security::session_lifetime});
+      actors::accounts_config{opts.login_limit, security::session_lifetime,
+                              hashing});
   auto boards =
       actors::spawn_boards(sys, std::move(boards_store), notifier, rcfg);
   auto paths = actors::spawn_paths(sys, std::move(paths_store), notifier, rcfg);

@@ -1,6 +1,7 @@
 #include "actors/actor_fixture.hpp"
 #include "security/credentials.hpp"
 
+#include <caf/after.hpp>
 #include <gtest/gtest.h>
 
 namespace dots::actors {
@@ -37,6 +38,26 @@ protected:
 
   std::optional<domain::result<domain::user>> who_is(const std::string& token) {
     return call<domain::result<domain::user>>(accounts_, authenticate{token});
+  }
+
+  /// What `self` receives next, as one word: the reply to a login, a
+  /// registration, a token check or a logout ("login", "register", "me",
+  /// "logout"), or its error code. The replies to messages sent with send()
+  /// come back in the order they were answered.
+  static std::string next_reply(caf::scoped_actor& self) {
+    std::string out = "none";
+    auto name = [&out](const char* what, const auto& r) {
+      out = r ? what : r.error().code;
+    };
+    self->receive(
+        [&](domain::result<session_token>& r) { name("login", r); },
+        [&](domain::result<domain::user>& r) {
+          // A token check and a registration both answer a user.
+          name(r && r.value().username == "fresh" ? "register" : "me", r);
+        },
+        [&](domain::result<void>& r) { name("logout", r); },
+        caf::after(test::wait_limit) >> [] { ADD_FAILURE() << "no reply"; });
+    return out;
   }
 
   accounts_actor accounts_;
@@ -166,6 +187,88 @@ TEST_F(AccountsActor, LoginAttemptsAreRateLimitedPerClient) {
   // Another client is not affected.
   auto other = login_as("alice", "password-1", "10.0.0.2");
   ASSERT_TRUE(other && *other) << (other ? other->error().message : "");
+}
+
+// Hashes run on the accounts actor's hash pool. argon2id costs about 180 ms
+// here: each test below runs only a few. Replies are checked by their order:
+// one answered while hashes are still outstanding arrives before them.
+
+TEST_F(AccountsActor, TokenChecksAndLogoutsDoNotWaitForHashes) {
+  start({100, std::chrono::hours{1}, {1, 8}});
+  ASSERT_TRUE(register_as("alice", "password-1")->has_value());
+  auto in = login_as("alice", "password-1");
+  ASSERT_TRUE(in && *in) << (in ? in->error().message : "no reply");
+  const auto token = in->value().token;
+
+  // Three slow logins first, then a token check and a logout: the last two
+  // are answered while the three hashes are still running or waiting.
+  caf::scoped_actor self{sys_};
+  for (int i = 0; i < 3; ++i)
+    self->send(accounts_, login{"alice", "wrong-password", "10.0.0.1"});
+  self->send(accounts_, authenticate{token});
+  self->send(accounts_, logout{token});
+  std::vector<std::string> order;
+  for (int i = 0; i < 5; ++i)
+    order.push_back(next_reply(self));
+  EXPECT_EQ(order, (std::vector<std::string>{
+                       "me", "logout", "invalid_credentials",
+                       "invalid_credentials", "invalid_credentials"}));
+}
+
+TEST_F(AccountsActor, HashesPastTheQueueAreRefusedAtOnce) {
+  // One hash runs and one waits; a third login and a registration are
+  // refused (503 with Retry-After) before either of those is done.
+  start({100, std::chrono::hours{1}, {1, 1}});
+  ASSERT_TRUE(register_as("alice", "password-1")->has_value());
+  caf::scoped_actor self{sys_};
+  self->send(accounts_, login{"alice", "wrong-password", "10.0.0.1"});
+  self->send(accounts_, login{"nobody", "password-1", "10.0.0.2"});
+  self->send(accounts_, login{"alice", "password-1", "10.0.0.3"});
+  self->send(accounts_, register_user{"fresh", "password-1"});
+  std::vector<std::string> order;
+  for (int i = 0; i < 4; ++i)
+    order.push_back(next_reply(self));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"busy", "busy", "invalid_credentials",
+                                      "invalid_credentials"}));
+
+  // The refusal says when to come back, as the Retry-After header will.
+  auto refused = [&] {
+    self->send(accounts_, login{"alice", "wrong-password", "10.0.0.4"});
+    self->send(accounts_, login{"alice", "wrong-password", "10.0.0.4"});
+    return call<domain::result<session_token>>(
+        accounts_, login{"alice", "password-1", "10.0.0.4"});
+  }();
+  ASSERT_TRUE(refused);
+  ASSERT_FALSE(*refused);
+  EXPECT_EQ(refused->error().kind, error_kind::unavailable);
+  EXPECT_EQ(refused->error().code, "busy");
+  EXPECT_GE(refused->error().retry_after, 1u);
+  EXPECT_NE(refused->error().message.find(
+                "try again in " + std::to_string(refused->error().retry_after) +
+                " s"),
+            std::string::npos)
+      << refused->error().message;
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(next_reply(self), "invalid_credentials");
+
+  // Nothing was left half done: the refused registration can be made now.
+  auto fresh = register_as("fresh", "password-1");
+  ASSERT_TRUE(fresh && *fresh) << (fresh ? fresh->error().message : "");
+}
+
+TEST_F(AccountsActor, AsManyHashesRunAtOnceAsThereAreHashThreads) {
+  // No queue: a hash is taken only when a thread is free for it. With two
+  // threads two logins are checked at once and a third is refused.
+  start({100, std::chrono::hours{1}, {2, 0}});
+  caf::scoped_actor self{sys_};
+  for (int i = 0; i < 3; ++i)
+    self->send(accounts_, login{"nobody", "password-1", "10.0.0.1"});
+  std::vector<std::string> order;
+  for (int i = 0; i < 3; ++i)
+    order.push_back(next_reply(self));
+  EXPECT_EQ(order, (std::vector<std::string>{"busy", "invalid_credentials",
+                                             "invalid_credentials"}));
 }
 
 } // namespace

@@ -84,6 +84,10 @@ std::vector<option_case> every_option() {
        "120"},
       {"login-limit", "DOTS_LOGIN_LIMIT", "3",
        [](const options& o) { EXPECT_EQ(o.login_limit, 3); }, "50"},
+      {"hash-threads", "DOTS_HASH_THREADS", "2",
+       [](const options& o) { EXPECT_EQ(o.hash_threads, 2u); }, "1"},
+      {"hash-queue", "DOTS_HASH_QUEUE", "0",
+       [](const options& o) { EXPECT_EQ(o.hash_queue, 0u); }, "500"},
       {"request-timeout", "DOTS_REQUEST_TIMEOUT", "7",
        [](const options& o) { EXPECT_EQ(o.request_timeout_seconds, 7u); },
        "90"},
@@ -163,6 +167,8 @@ TEST(AppOptions, Defaults) {
   EXPECT_EQ(o.value().stream_queue_bytes, 256u * 1024u);
   EXPECT_EQ(o.value().stream_write_timeout_seconds, 30u);
   EXPECT_EQ(o.value().login_limit, 10);
+  EXPECT_EQ(o.value().hash_threads, 0u);
+  EXPECT_EQ(o.value().hash_queue, 64u);
   EXPECT_EQ(o.value().request_timeout_seconds, 30u);
   EXPECT_FALSE(o.value().help);
   EXPECT_FALSE(o.value().version);
@@ -343,6 +349,10 @@ TEST(AppOptions, OutOfRangeNamesTheOption) {
       {"login-limit", "0"},
       {"request-timeout", "3601"},
       {"threads", "99999999999999999999999"},
+      {"hash-threads", "0"},
+      {"hash-threads", "257"},
+      {"hash-queue", "10001"},
+      {"hash-queue", "-1"},
   };
   for (const auto& [name, value] : cases) {
     SCOPED_TRACE(name + "=" + value);
@@ -375,6 +385,10 @@ TEST(AppOptions, EachKindOfBadInputNamesTheOptionOrVariable) {
       {{}, {{"DOTS_LOGIN_LIMIT", "-3"}}, {"DOTS_LOGIN_LIMIT", "-3"}},
       {{"--actor-threads", "0"}, {}, {"--actor-threads", "from 1 to 256"}},
       {{}, {{"DOTS_ACTOR_THREADS", "257"}}, {"DOTS_ACTOR_THREADS", "257"}},
+      {{"--hash-threads", "two"}, {}, {"--hash-threads", "from 1 to 256"}},
+      {{}, {{"DOTS_HASH_THREADS", "0"}}, {"DOTS_HASH_THREADS", "0"}},
+      {{"--hash-queue", "lots"}, {}, {"--hash-queue", "from 0 to 10000"}},
+      {{}, {{"DOTS_HASH_QUEUE", "1e3"}}, {"DOTS_HASH_QUEUE", "1e3"}},
       {{"--db-statement-timeout", "600001"},
        {},
        {"--db-statement-timeout", "600001", "600000"}},
@@ -528,6 +542,11 @@ TEST(AppOptions, DefaultsAreWhatHelpPrints) {
         [](const options& o) {
           return o.actor_threads == 0;
         }}},
+      {"hash-threads",
+       {"half the cores, at least 1",
+        [](const options& o) {
+          return o.hash_threads == 0;
+        }}},
       {"max-streams",
        {"the descriptor limit minus 500",
         [](const options& o) {
@@ -590,7 +609,7 @@ TEST(AppOptions, RangesAreWhatHelpPrints) {
       EXPECT_NE(message.find("--" + name), std::string::npos) << message;
     }
   }
-  EXPECT_EQ(ranges, 13); // every option that takes a number
+  EXPECT_EQ(ranges, 15); // every option that takes a number
 }
 
 TEST(AppOptions, EmptyValueAfterEqualsIsTheOptionsToJudge) {
