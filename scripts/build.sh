@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds Dots (server, tests, benchmarks) and the browser app.
 # Usage: scripts/build.sh [BUILD_DIR] [extra cmake arguments...]
+# DOTS_BUILD_TARGETS (space-separated) builds only those targets.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$root/build"}
@@ -15,4 +16,6 @@ if command -v ccache >/dev/null; then
 fi
 cmake -S "$root" -B "$build" -G Ninja -DDOTS_WERROR=ON "${launcher[@]}" "$@"
 # Two cores, and Beast/CAF translation units need about 1 GiB each.
-cmake --build "$build" --parallel "${DOTS_JOBS:-2}"
+targets=()
+for t in ${DOTS_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build" --parallel "${DOTS_JOBS:-2}" "${targets[@]}"

@@ -18,7 +18,10 @@ public:
   explicit rate_limiter(int per_minute, std::size_t max_clients = 100000);
 
   /// Spends one attempt of `client`; false when none is left. `retry_after`
-  /// then says when the next one will be (rounded up to whole seconds).
+  /// then says when the next one will be: the time from `now` to the next
+  /// refill, rounded up to whole seconds, so at least 1 s and at most one
+  /// refill (60 s / per_minute, rounded up). An attempt made that long
+  /// after `now` is allowed. It goes out as the 429's Retry-After.
   bool try_acquire(const std::string& client, clock::time_point now,
                    std::chrono::seconds& retry_after);
 

@@ -352,7 +352,7 @@ private:
 
 // -- 1. the basic check -------------------------------------------------------
 
-TEST(Sse, NewBoardReachesAnOpenStreamWithinASecond) {
+TEST(Sse, NewBoardReachesAnOpenStream) {
   test_server s;
   auto alice = sign_up(s, "alice");
   auto c = open_stream(s);
@@ -374,9 +374,7 @@ TEST(Sse, NewBoardReachesAnOpenStreamWithinASecond) {
       << "retry: '" << r << "'";
 
   auto board = create_board(s, alice, "Nowa Plansza");
-  const auto created = clock_type::now();
-  ASSERT_TRUE(c->wait_events(1, 1s)) << "no event within 1 s: " << c->raw();
-  EXPECT_LE(clock_type::now() - created, 1s);
+  ASSERT_TRUE(c->wait_events(1)) << c->raw();
   auto events = c->events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].event, "newBoard");
@@ -420,6 +418,9 @@ TEST(Sse, ConcurrentClientsReceiveEveryEventInTheSameOrder) {
   auto del = http("DELETE", board_url(s, b), {},
                   {"Authorization: Bearer " + bob.token});
   EXPECT_EQ(del.status, 204) << del.body;
+  // A last board marks the end: events arrive in order, so once it is in,
+  // anything extra (a duplicate, an event of a failed request) is in too.
+  auto marker = create_board(s, bob, "marker");
 
   auto updated = path_data(path_id, a, "Plansza A", "bob");
   updated["complete"] = true;
@@ -430,11 +431,16 @@ TEST(Sse, ConcurrentClientsReceiveEveryEventInTheSameOrder) {
       {"pathUpdated", updated},
       {"boardUpdated", board_data(a, "Plansza A2", "bob")},
       {"boardDeleted", board_data(b, "Plansza B", "bob")},
+      {"newBoard", board_data(marker, "marker", "bob")},
   };
   for (auto& c : streams)
-    EXPECT_TRUE(c->wait_events(want.size(), 5s)) << c->raw();
-  // Nothing beyond them.
-  std::this_thread::sleep_for(200ms);
+    EXPECT_TRUE(c->wait_for(
+        [&](const std::vector<sse_event>& got) {
+          return !got.empty() && got.back().event == "newBoard" &&
+                 data_of(got.back()) == want.back().data;
+        },
+        5s))
+        << c->raw();
   const auto reference = streams[0]->events();
   for (std::size_t i = 0; i < clients; ++i) {
     auto got = streams[i]->events();
@@ -456,7 +462,9 @@ TEST(Sse, ConcurrentClientsReceiveEveryEventInTheSameOrder) {
 TEST(Sse, KeepAliveCommentsAtTheConfiguredInterval) {
   test_server s{{"--keepalive-seconds", "1"}};
   auto c = open_stream(s);
-  EXPECT_TRUE(eventually([&] { return c->comments() >= 2; }, 3500ms))
+  // Two within 10 s: the configured second, not the default 15 s; the
+  // margin is for a loaded machine (or ThreadSanitizer), not a latency.
+  EXPECT_TRUE(eventually([&] { return c->comments() >= 2; }, 10s))
       << "comments: " << c->comments() << " raw: " << c->raw();
   EXPECT_NE(c->raw().find("\n\n: keep-alive\n\n"), std::string::npos)
       << c->raw();
@@ -514,17 +522,24 @@ TEST(Sse, ResumeWithLastEventIdHeaderOrQuery) {
 
   boards.push_back(create_board(s, erin, "live 1"));
   want.push_back({"newBoard", board_data(boards.back(), "live 1", "erin")});
-  ASSERT_TRUE(c2->wait_events(5)) << c2->raw();
-  ASSERT_TRUE(c3->wait_events(5)) << c3->raw();
-  ASSERT_TRUE(c4->wait_events(1)) << c4->raw();
-  ASSERT_TRUE(c5->wait_events(1)) << c5->raw();
-  std::this_thread::sleep_for(200ms);
+  // A last board marks the end: once it is in, a duplicate of "live 1" (a
+  // replayed frame sent live again) would be in too.
+  boards.push_back(create_board(s, erin, "marker"));
+  const expected_event marker{"newBoard",
+                              board_data(boards.back(), "marker", "erin")};
+  const auto until_marker = [&](const std::vector<sse_event>& got) {
+    return !got.empty() && data_of(got.back()) == marker.data;
+  };
+  for (auto* c : {c2.get(), c3.get(), c4.get(), c5.get()})
+    ASSERT_TRUE(c->wait_for(until_marker)) << c->raw();
+  want.push_back(marker);
   expect_events(c2->events(), want, "Last-Event-ID, then live");
   expect_consecutive(c2->events(), last_seen + 1);
   expect_events(c3->events(), want, "lastEventId, then live");
   expect_consecutive(c3->events(), last_seen + 1);
-  expect_events(c4->events(), {want.back()}, "resumed at the newest id");
-  expect_events(c5->events(), {want.back()}, "fresh stream");
+  const std::vector<expected_event> live(want.end() - 2, want.end());
+  expect_events(c4->events(), live, "resumed at the newest id");
+  expect_events(c5->events(), live, "fresh stream");
   stop_all({c2.get(), c3.get(), c4.get(), c5.get()});
 }
 
@@ -579,25 +594,29 @@ TEST(Sse, ResumeAcrossARestartOnTheSameDatabase) {
 
 TEST(Sse, ResumeFromAnIdAheadOfTheLogStillGetsNewEvents) {
   // A client that saw ids this server has not reached (a restored or
-  // replaced database): it is connected, so it must get the next events
-  // (or a reset telling it to reload), not silence.
+  // replaced database): it is connected, so it must get the next events,
+  // after a reset telling it to reload (its id names events this log never
+  // had), not silence.
   test_server s;
   auto max = sign_up(s, "max");
   auto ahead = open_stream(s, {}, {"Last-Event-ID: 1000"});
   auto board = create_board(s, max, "after the restore");
-  EXPECT_TRUE(ahead->wait_for(
-      [](const std::vector<sse_event>& events) {
-        return std::any_of(events.begin(), events.end(), [](auto& e) {
-          return e.event == "newBoard" || e.event == "reset";
-        });
-      },
-      2s))
+  // A second board marks the end: once it is in, anything sent twice or
+  // out of order would be in too.
+  auto marker = create_board(s, max, "marker");
+  ASSERT_TRUE(ahead->wait_events(3))
       << "a connected client got nothing: " << ahead->raw();
-  for (auto& e : ahead->events()) {
-    if (e.event == "newBoard") {
-      EXPECT_EQ(data_of(e), board_data(board, "after the restore", "max"));
-    }
-  }
+  const auto got = ahead->events();
+  ASSERT_EQ(got.size(), 3u) << ahead->raw();
+  // The log is empty until the board: its event is the oldest retained,
+  // whether the reset was decided before or after it committed.
+  EXPECT_EQ(got[0].event, "reset");
+  EXPECT_EQ(data_of(got[0]), (json::object{{"oldest_id", id_of(got[1])}}));
+  EXPECT_EQ(got[1].event, "newBoard");
+  EXPECT_EQ(data_of(got[1]), board_data(board, "after the restore", "max"));
+  EXPECT_EQ(got[2].event, "newBoard");
+  EXPECT_EQ(data_of(got[2]), board_data(marker, "marker", "max"));
+  EXPECT_EQ(id_of(got[2]), id_of(got[1]) + 1);
 }
 
 TEST(Sse, ParallelBoardAndPathWritesArriveInOrderWithoutGaps) {
@@ -612,29 +631,39 @@ TEST(Sse, ParallelBoardAndPathWritesArriveInOrderWithoutGaps) {
   json_poster boards_writer{nia.token};
   json_poster paths_writer{nia.token};
   std::atomic<int> failures{0};
+  // Bounded in count and time: on a slow machine (or under ThreadSanitizer)
+  // fewer writes are made, and exactly those are expected.
   const auto deadline = clock_type::now() + 20s;
+  int boards_made = 0;
+  int paths_saved = 0;
   std::thread boards_thread{[&] {
     const auto body = json::serialize(board_body("parallel"));
     std::string reply;
-    for (int i = 0; i < per_writer && clock_type::now() < deadline; ++i)
+    for (; boards_made < per_writer && clock_type::now() < deadline;
+         ++boards_made)
       if (boards_writer.send("POST", s.url("/api/boards"), body, reply) != 201)
         ++failures;
   }};
   std::thread paths_thread{[&] {
     std::string reply;
-    for (int i = 0; i < per_writer && clock_type::now() < deadline; ++i) {
-      auto body = json::serialize(path_body(i % 2 == 1));
+    for (; paths_saved < per_writer && clock_type::now() < deadline;
+         ++paths_saved) {
+      auto body = json::serialize(path_body(paths_saved % 2 == 1));
       auto status =
           paths_writer.send("PUT", board_url(s, board) + "/path", body, reply);
-      if (status != (i == 0 ? 201 : 200))
+      if (status != (paths_saved == 0 ? 201 : 200))
         ++failures;
     }
   }};
   boards_thread.join();
   paths_thread.join();
   EXPECT_EQ(failures.load(), 0);
+  // Enough of both to cross on the way to the notifier.
+  ASSERT_GE(boards_made, 10);
+  ASSERT_GE(paths_saved, 10);
 
-  const std::size_t total = 1 + 2 * per_writer;
+  const std::size_t total = 1 + static_cast<std::size_t>(boards_made) +
+                            static_cast<std::size_t>(paths_saved);
   ASSERT_TRUE(live->wait_events(total, 10s))
       << live->events().size() << " of " << total;
   auto got = live->events();
@@ -643,9 +672,9 @@ TEST(Sse, ParallelBoardAndPathWritesArriveInOrderWithoutGaps) {
   std::map<std::string, int> by_name;
   for (auto& e : got)
     ++by_name[e.event];
-  EXPECT_EQ(by_name["newBoard"], 1 + per_writer);
+  EXPECT_EQ(by_name["newBoard"], 1 + boards_made);
   EXPECT_EQ(by_name["newPath"], 1);
-  EXPECT_EQ(by_name["pathUpdated"], per_writer - 1);
+  EXPECT_EQ(by_name["pathUpdated"], paths_saved - 1);
 
   auto replay = open_stream(s, {}, {"Last-Event-ID: 0"});
   ASSERT_TRUE(replay->wait_events(total, 10s))
@@ -854,8 +883,16 @@ TEST(Sse, FiltersByEventNameAndBoard) {
       http_json("PUT", board_url(s, a), board_body("A2"), hal.token).status,
       200);
   auto c = create_board(s, hal, "C");
+  // Markers of the end: events arrive in order, so once a stream has its
+  // marker, any event its filter should have dropped before it is in too.
+  // One that ends board=A and boardUpdated&board=A, then one that ends
+  // events=newBoard,newPath.
+  EXPECT_EQ(
+      http_json("PUT", board_url(s, a), board_body("A3"), hal.token).status,
+      200);
+  auto d = create_board(s, hal, "D");
 
-  ASSERT_TRUE(everything->wait_events(9)) << everything->raw();
+  ASSERT_TRUE(everything->wait_events(11)) << everything->raw();
   auto completed = path_data(path_a, a, "A", "hal");
   completed["complete"] = true;
   const std::vector<expected_event> want_names{
@@ -864,20 +901,28 @@ TEST(Sse, FiltersByEventNameAndBoard) {
       {"newPath", path_data(path_a, a, "A", "hal")},
       {"newPath", path_data(path_b, b, "B", "hal")},
       {"newBoard", board_data(c, "C", "hal")},
+      {"newBoard", board_data(d, "D", "hal")},
   };
   const std::vector<expected_event> want_board{
       {"newPath", path_data(path_a, a, "A", "hal")},
       {"pathUpdated", completed},
       {"boardUpdated", board_data(a, "A2", "hal")},
+      {"boardUpdated", board_data(a, "A3", "hal")},
   };
   const std::vector<expected_event> want_both{
       {"boardUpdated", board_data(a, "A2", "hal")},
+      {"boardUpdated", board_data(a, "A3", "hal")},
   };
-  EXPECT_TRUE(by_name->wait_events(want_names.size())) << by_name->raw();
-  EXPECT_TRUE(by_board->wait_events(want_board.size())) << by_board->raw();
-  EXPECT_TRUE(by_both->wait_events(want_both.size())) << by_both->raw();
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(everything->events().size(), 9u);
+  const auto until = [](const expected_event& last) {
+    return [&last](const std::vector<sse_event>& got) {
+      return !got.empty() && got.back().event == last.name &&
+             data_of(got.back()) == last.data;
+    };
+  };
+  EXPECT_TRUE(by_name->wait_for(until(want_names.back()))) << by_name->raw();
+  EXPECT_TRUE(by_board->wait_for(until(want_board.back()))) << by_board->raw();
+  EXPECT_TRUE(by_both->wait_for(until(want_both.back()))) << by_both->raw();
+  EXPECT_EQ(everything->events().size(), 11u);
   expect_events(by_name->events(), want_names, "events=newBoard,newPath");
   expect_events(by_board->events(), want_board, "board=A");
   expect_events(by_both->events(), want_both, "events=boardUpdated&board=A");
@@ -966,7 +1011,8 @@ TEST(Sse, SlowClientIsDroppedWhileOthersReceiveEverything) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_TRUE(dropped) << "no slow client dropped after " << created.size()
                        << " events";
-  EXPECT_GE(metric(s, "dots_slow_clients_dropped_total"), 1);
+  // The stuck client, and only it.
+  EXPECT_EQ(metric(s, "dots_slow_clients_dropped_total"), 1);
   EXPECT_TRUE(stuck.closed_by_server(5s)) << "the stuck client is still open";
 
   // The reading client got every event, in order, and was not dropped.
@@ -1017,8 +1063,8 @@ TEST(Sse, StreamsPastTheCapAreRefusedWith503) {
   ASSERT_TRUE(c1->wait_events(1)) << c1->raw();
   ASSERT_TRUE(c2->wait_events(1)) << c2->raw();
   EXPECT_EQ(data_of(c1->events()[0]), board_data(board, "at capacity", "jan"));
-  EXPECT_GE(metric(s, "dots_streams_refused_total"), 1);
-  EXPECT_GE(metric(s, status_key(503)), 1);
+  EXPECT_EQ(metric(s, "dots_streams_refused_total"), 1);
+  EXPECT_EQ(metric(s, status_key(503)), 1);
 
   // One closes: a new one is accepted.
   c1->stop();
@@ -1084,7 +1130,7 @@ TEST(Sse, MetricsFollowStreamsEventsAndResponses) {
     }
   }
   EXPECT_TRUE(m0.contains("dots_open_streams"));
-  EXPECT_GE(value_or_zero(m0, status_key(201)), 1); // the registration
+  EXPECT_EQ(value_or_zero(m0, status_key(201)), 1); // the registration
 
   // Three clients, four events.
   std::vector<std::unique_ptr<sse_client>> streams;

@@ -67,6 +67,45 @@ TEST(RateLimiter, RetryAfterIsHonouredDespiteAttemptsInBetween) {
       << "refused at the promised time; now retry_after=" << retry.count();
 }
 
+TEST(RateLimiter, RetryAfterIsTheWaitForTheNextSlotRoundedUp) {
+  // The end-to-end case (--login-limit 3): three attempts spread over 2 s,
+  // refused half a second later. The next slot is one refill (20 s) after
+  // the first attempt: 17.5 s from now, sent as 18.
+  rate_limiter r{3};
+  std::chrono::seconds retry{0};
+  EXPECT_TRUE(r.try_acquire("a", t0, retry));
+  EXPECT_TRUE(r.try_acquire("a", t0 + 1s, retry));
+  EXPECT_TRUE(r.try_acquire("a", t0 + 2s, retry));
+  EXPECT_FALSE(r.try_acquire("a", t0 + 2500ms, retry));
+  EXPECT_EQ(retry, 18s);
+  // Half a second short of it is still too early; at the slot it is due.
+  EXPECT_FALSE(r.try_acquire("a", t0 + 19500ms, retry));
+  EXPECT_EQ(retry, 1s);
+  EXPECT_TRUE(r.try_acquire("a", t0 + 20s, retry));
+}
+
+TEST(RateLimiter, RetryAfterNeverExceedsOneRefill) {
+  // However hard a client keeps trying, it is never told to wait longer
+  // than one refill (60 s / per_minute), and never 0 s.
+  for (int per_minute : {1, 2, 3, 7, 10, 60, 61, 120}) {
+    rate_limiter r{per_minute};
+    const auto refill = std::chrono::ceil<std::chrono::seconds>(
+        std::chrono::duration<double>(60.0 / per_minute));
+    std::chrono::seconds retry{0};
+    int refused = 0;
+    for (auto at = t0; at < t0 + 3min; at += 250ms) {
+      if (r.try_acquire("a", at, retry))
+        continue;
+      ++refused;
+      EXPECT_GE(retry, 1s) << per_minute << " a minute, at +"
+                           << (at - t0).count();
+      EXPECT_LE(retry, refill)
+          << per_minute << " a minute, at +" << (at - t0).count();
+    }
+    EXPECT_GT(refused, 0) << per_minute << " a minute";
+  }
+}
+
 TEST(RateLimiter, RefillsOverTime) {
   rate_limiter r{4};
   EXPECT_EQ(spend_all(r, "a", t0), 4);

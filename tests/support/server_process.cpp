@@ -82,6 +82,17 @@ server_process::server_process(std::string db, std::vector<std::string> extra,
 server_process::~server_process() {
   if (pid_ > 0)
     stop(SIGKILL);
+  // A sanitizer report goes to the server's log, not to any client: a test
+  // whose requests all succeeded must still fail on it (a data race, say,
+  // in a path the test only passed through).
+  const auto text = log();
+  for (const char* marker :
+       {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer",
+        "ERROR: LeakSanitizer", "runtime error:"})
+    if (text.find(marker) != std::string::npos) {
+      ADD_FAILURE() << "sanitizer report in the server's log:\n" << text;
+      break;
+    }
 }
 
 int server_process::stop(int sig, std::chrono::milliseconds timeout) {

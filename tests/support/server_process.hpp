@@ -25,6 +25,8 @@ public:
   server_process(std::string db, std::vector<std::string> extra = {},
                  std::string listen = "127.0.0.1:0",
                  std::filesystem::path log_dir = {});
+  /// Kills the server if it still runs, and fails the test if its log
+  /// holds a sanitizer report (ASan, LSan, UBSan or TSan).
   ~server_process();
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
