@@ -109,20 +109,6 @@ bool matches(std::string_view pattern, std::string_view path,
   return true;
 }
 
-/// The handler of a request, or the error that answers it before any
-/// handler runs.
-domain::result<handler> pick_handler(const route& r, verb method,
-                                     const request_target& target) {
-  if (r.to == nullptr)
-    return domain::not_found("no such resource");
-  auto h = handler_for(*r.to, method);
-  if (h == nullptr)
-    return method_not_allowed(allow_of(*r.to));
-  if (!target.well_formed)
-    return malformed_target();
-  return h;
-}
-
 } // namespace
 
 boost::asio::awaitable<reply> answer(app_context& ctx, const request& req,
@@ -139,6 +125,18 @@ boost::asio::awaitable<reply> answer(app_context& ctx, const request& req,
     co_return error_response(req, out.error(), allow_of(*r.to));
   }
   co_return error_response(req, h.error(), r.to ? allow_of(*r.to) : "");
+}
+
+domain::result<handler> pick_handler(const route& r, verb method,
+                                     const request_target& target) {
+  if (r.to == nullptr)
+    return domain::not_found("no such resource");
+  auto h = handler_for(*r.to, method);
+  if (h == nullptr)
+    return method_not_allowed(allow_of(*r.to));
+  if (!target.well_formed)
+    return malformed_target();
+  return h;
 }
 
 std::span<const endpoint> route_table() {

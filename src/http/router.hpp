@@ -55,6 +55,16 @@ struct route {
 /// without the query; case-sensitive, so "/api/Boards" is a 404).
 route match_route(std::string_view path);
 
+/// The handler that answers `method` on `r`, or the error that answers the
+/// request before any handler runs, in the contract's order: 404
+/// (`not_found`) for no endpoint, 405 (method_not_allowed, with the
+/// endpoint's Allow) for a method it does not take, 400 `invalid_query`
+/// for a target that is not origin-form. answer()'s routing decision, run
+/// without a context; the HTTP fuzz target drives it too.
+domain::result<handler> pick_handler(const route& r,
+                                     boost::beast::http::verb method,
+                                     const request_target& target);
+
 /// Answers one request through the table: matches its target, runs the
 /// handler of its method and, when that fails, turns the error into the
 /// response; the one place where that happens. Before any handler runs it

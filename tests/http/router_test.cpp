@@ -156,6 +156,39 @@ TEST(Router, PathsAreCaseSensitive) {
   EXPECT_EQ(match_route("/api/Boards").to, nullptr);
 }
 
+// -- the routing decision -----------------------------------------------------
+
+TEST(Router, PickHandlerAnswers404Then405Then400InThatOrder) {
+  // A malformed target on an unknown path is still a 404, on a known path
+  // with a method it does not take a 405, and only then a 400.
+  const auto bad = parse_target("/api/nope?x=%zz");
+  auto unknown = pick_handler(match_route(bad.path), verb::get, bad);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind, domain::error_kind::not_found);
+
+  const auto bad_boards = parse_target("/api/boards?x=%zz");
+  const auto boards = match_route(bad_boards.path);
+  auto patch = pick_handler(boards, verb::patch, bad_boards);
+  ASSERT_FALSE(patch);
+  EXPECT_EQ(patch.error().code, "method_not_allowed");
+  EXPECT_EQ(patch.error().message, "this endpoint allows GET, HEAD, POST");
+
+  auto get = pick_handler(boards, verb::get, bad_boards);
+  ASSERT_FALSE(get);
+  EXPECT_EQ(get.error().code, "invalid_query");
+}
+
+TEST(Router, PickHandlerGivesTheMethodsHandler) {
+  const auto target = parse_target("/api/boards/7?x=1");
+  const auto r = match_route(target.path);
+  ASSERT_NE(r.to, nullptr);
+  for (auto m : {verb::get, verb::head, verb::put, verb::delete_}) {
+    auto h = pick_handler(r, m, target);
+    ASSERT_TRUE(h) << name_of(m);
+    EXPECT_EQ(h.value(), handler_for(*r.to, m)) << name_of(m);
+  }
+}
+
 // -- ids ----------------------------------------------------------------------
 
 TEST(Router, ParseId) {
