@@ -131,14 +131,17 @@ domain::result<stream_request> parse_stream_request(const request& req,
   if (auto it = params->find("events"); it != params->end()) {
     out.filter.types = 0;
     std::string_view names = it->second;
-    while (true) {
+    for (std::size_t position = 1;; ++position) {
       auto comma = names.find(',');
       auto name = names.substr(0, comma);
       auto type = domain::event_type_from_name(name);
+      // Named by its position, never echoed: the decoded name may be any
+      // bytes, and a response body must be UTF-8 JSON (RFC 8259 8.1).
       if (!type)
-        return bad_query("unknown event name '" + std::string{name} +
-                             "' (known: " + domain::all_event_names() + ")",
-                         "events");
+        return bad_query(
+            "event name " + std::to_string(position) +
+                " is unknown (known: " + domain::all_event_names() + ")",
+            "events");
       out.filter.types |= 1u << static_cast<unsigned>(*type);
       if (comma == std::string_view::npos)
         break;
