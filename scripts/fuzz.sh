@@ -24,7 +24,7 @@ while (($# > 0)); do
   --ci) limit=(-max_total_time=60) ;;
   --runs) limit=("-runs=$2"); shift ;;
   --seconds) limit=("-max_total_time=$2"); shift ;;
-  -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
   -*) echo "unknown option: $1" >&2; exit 2 ;;
   *) targets+=("$1") ;;
   esac
