@@ -21,7 +21,9 @@ request_target parse_target(std::string_view target) {
             query_params{u->params(form_encoding)}, true};
   }
   const auto q = target.find('?');
-  return {target.substr(0, q),
+  // "?x" has no path at all: routed as "/", so the path is never empty.
+  const auto path = target.substr(0, q);
+  return {path.empty() ? std::string_view{"/"} : path,
           q == std::string_view::npos ? std::string_view{}
                                       : target.substr(q + 1),
           {},

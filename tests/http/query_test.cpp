@@ -44,6 +44,16 @@ TEST(Target, MalformedTargetsAreSplitButMarked) {
   EXPECT_EQ(t.query, "limit=%zz");
 }
 
+TEST(Target, AMalformedTargetWithNoPathIsRoutedAsTheRoot) {
+  // Found by fuzzing: Beast reads "GET ?x HTTP/1.1", and the path came out
+  // empty, which request_target promises it never is.
+  auto t = parse_target("?sse/notifications/?events=newBoard");
+  EXPECT_FALSE(t.well_formed);
+  EXPECT_EQ(t.path, "/");
+  EXPECT_EQ(t.query, "sse/notifications/?events=newBoard");
+  EXPECT_EQ(parse_target("?").path, "/");
+}
+
 // -- query_params
 // --------------------------------------------------------------
 
