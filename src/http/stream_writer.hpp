@@ -22,6 +22,12 @@ class stream_hub;
 /// acknowledged by the client). Past a bound the client is dropped as too
 /// slow, never waited for (api.md, "Live notifications": a client that
 /// cannot keep up is disconnected; it catches up later through resume).
+///
+/// So a stalled client costs at most: the stream's fixed ~1.2 KB, frame
+/// pointers (16 B each; the frames are shared) for the queue and one
+/// replay page, and in the kernel about half of `max_queued_bytes`; and it
+/// is dropped 1 to 1.25 times `write_timeout` after it last took a byte
+/// (docs/benchmarks.md, "bounding stalled readers").
 struct stream_limits {
   /// Frames waiting for the socket, at most.
   std::size_t max_queued_frames = 256;
