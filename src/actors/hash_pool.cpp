@@ -1,5 +1,6 @@
 #include "actors/spawn.hpp"
 #include "security/credentials.hpp"
+#include "util/log.hpp"
 
 #include <algorithm>
 #include <caf/actor_system.hpp>
@@ -46,8 +47,13 @@ struct hash_pool_state {
 
 using pool_ptr = hash_pool_actor::stateful_pointer<hash_pool_state>;
 
-/// One worker: runs each job as it comes, on its own thread.
-hash_pool_actor::behavior_type hash_worker(hash_pool_actor::pointer) {
+/// One worker: runs each job as it comes, on its own thread. `index` is
+/// only for the log; it also keeps CAF 0.17 from spawning a function actor
+/// without arguments, whose empty argument tuple it reads after freeing
+/// (AddressSanitizer: heap-use-after-free in init_fun_factory).
+hash_pool_actor::behavior_type hash_worker(hash_pool_actor::pointer,
+                                           unsigned index) {
+  log::debug("password-hash worker ", index, " started");
   return {
       [](hash_password_job& job) -> domain::result<std::string> {
         auto hash = security::hash_password(job.password);
@@ -168,7 +174,7 @@ hash_pool_actor spawn_hash_pool(caf::actor_system& sys, hash_pool_config cfg) {
   // out of threads fails the server's start rather than a later login.
   std::vector<hash_pool_actor> workers;
   for (unsigned i = 0; i < std::max(1u, cfg.threads); ++i)
-    workers.push_back(sys.spawn<caf::detached>(hash_worker));
+    workers.push_back(sys.spawn<caf::detached>(hash_worker, i));
   return sys.spawn(hash_pool_impl, cfg, std::move(workers));
 }
 

@@ -11,7 +11,6 @@
 #include "support/server_process.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -30,15 +29,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <netinet/in.h>
-#include <poll.h>
 #include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -1231,54 +1226,6 @@ TEST(Sse, MetricsCountReplayedFramesAsDelivered) {
 // -- 10. stalled readers
 // -------------------------------------------------------
 
-/// A client that opens a stream with a small receive buffer and never reads
-/// it: the hostile or stuck reader the write timeout and the bounds are for.
-class never_reader {
-public:
-  never_reader(const std::string& host_port,
-               const std::string& extra_headers = {}) {
-    auto colon = host_port.rfind(':');
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port =
-        htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
-    ::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    // 4 KB, set before connecting so the window the server sees stays small.
-    int small = 4096;
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
-      throw std::runtime_error("never_reader: connect failed");
-    auto req = "GET " + std::string{sse_path} +
-               " HTTP/1.1\r\nHost: " + host_port +
-               "\r\nAccept: text/event-stream\r\n" + extra_headers + "\r\n";
-    if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) !=
-        static_cast<ssize_t>(req.size()))
-      throw std::runtime_error("never_reader: send failed");
-  }
-  ~never_reader() { ::close(fd_); }
-  never_reader(const never_reader&) = delete;
-  never_reader& operator=(const never_reader&) = delete;
-
-  /// True when the server has closed or reset the connection: reads (and
-  /// discards) what is buffered until the end or `timeout`.
-  bool closed_by_server(std::chrono::milliseconds timeout) {
-    const auto deadline = clock_type::now() + timeout;
-    char buf[65536];
-    while (clock_type::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0)
-        continue;
-      if (::recv(fd_, buf, sizeof(buf), 0) <= 0)
-        return true;
-    }
-    return false;
-  }
-
-private:
-  int fd_ = -1;
-};
-
 /// The server's resident memory in bytes (VmRSS of /proc/PID/status).
 std::int64_t rss_bytes(pid_t pid) {
   std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
@@ -1348,12 +1295,15 @@ TEST(Sse, StalledReadersAreDroppedAndTheirMemoryComesBack) {
 
   constexpr int replaying = 300;
   constexpr int live = 200;
-  std::vector<std::unique_ptr<never_reader>> stalled;
+  // 4 KB receive buffers, never read.
+  const std::string path{sse_path};
+  std::vector<std::unique_ptr<dots::test::stuck_client>> stalled;
   for (int i = 0; i < replaying; ++i)
-    stalled.push_back(std::make_unique<never_reader>(s.server->address(),
-                                                     "Last-Event-ID: 0\r\n"));
+    stalled.push_back(std::make_unique<dots::test::stuck_client>(
+        s.server->address(), path, "Last-Event-ID: 0\r\n", 4096));
   for (int i = 0; i < live; ++i)
-    stalled.push_back(std::make_unique<never_reader>(s.server->address()));
+    stalled.push_back(std::make_unique<dots::test::stuck_client>(
+        s.server->address(), path, "", 4096));
   ASSERT_TRUE(eventually(
       [&] { return metric(s, "dots_open_streams") == replaying + live + 1; },
       10s))

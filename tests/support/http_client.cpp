@@ -317,7 +317,8 @@ std::string sse_client::retry() const {
 // -- stuck_client -------------------------------------------------------------
 
 stuck_client::stuck_client(const std::string& host_port,
-                           const std::string& target) {
+                           const std::string& target,
+                           const std::string& extra_headers, int rcvbuf) {
   auto colon = host_port.rfind(':');
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -325,13 +326,12 @@ stuck_client::stuck_client(const std::string& host_port,
       htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
   ::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  int small = 2048;
   // Set before connecting, so the window the server sees stays small.
-  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
     throw std::runtime_error("stuck_client: connect failed");
   auto req = "GET " + target + " HTTP/1.1\r\nHost: " + host_port +
-             "\r\nAccept: text/event-stream\r\n\r\n";
+             "\r\nAccept: text/event-stream\r\n" + extra_headers + "\r\n";
   if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(req.size()))
     throw std::runtime_error("stuck_client: send failed");

@@ -110,8 +110,11 @@ namespace dots::test {
 /// receive buffer: the server sees a peer that stopped keeping up.
 class stuck_client {
 public:
-  /// `host_port` is "127.0.0.1:PORT"; sends the GET for `target` and stops.
-  stuck_client(const std::string& host_port, const std::string& target);
+  /// `host_port` is "127.0.0.1:PORT"; sends the GET for `target` (with
+  /// `extra_headers`, each line ending in CRLF) and stops. `rcvbuf`: the
+  /// receive buffer asked for, in bytes, before connecting.
+  stuck_client(const std::string& host_port, const std::string& target,
+               const std::string& extra_headers = {}, int rcvbuf = 2048);
   ~stuck_client();
   stuck_client(const stuck_client&) = delete;
   stuck_client& operator=(const stuck_client&) = delete;
