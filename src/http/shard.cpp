@@ -7,6 +7,12 @@ namespace dots::http {
 shard::shard()
     : work_(net::make_work_guard(io_)) {}
 
+shard::~shard() {
+  // The hub outlives io_ (see `hub`), but its stall timer must not.
+  if (hub)
+    hub->stop_stall_checks();
+}
+
 void shard::start() {
   thread_ = std::thread{[this] {
     // Handlers do not throw: sessions catch their own exceptions. A stray

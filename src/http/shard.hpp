@@ -19,6 +19,8 @@ namespace dots::http {
 class shard {
 public:
   shard();
+  /// Frees what the hub keeps on this shard's io_context before it goes.
+  ~shard();
   shard(const shard&) = delete;
   shard& operator=(const shard&) = delete;
 

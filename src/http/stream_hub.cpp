@@ -40,8 +40,7 @@ void stream_hub::membership::reset() noexcept {
 
 stream_hub::stream_hub(net::io_context& io, stream_limits limits)
     : io_(io)
-    , limits_(limits)
-    , stall_timer_(io) {}
+    , limits_(limits) {}
 
 void stream_hub::publish(domain::frame_ptr frame) {
   // Frames published while a drain is already on its way join it: under a
@@ -91,21 +90,31 @@ void stream_hub::deliver(std::span<const domain::frame_ptr> frames) {
 }
 
 void stream_hub::close_all() {
-  closing_ = true;
-  stall_timer_.cancel();
+  stop_stall_checks();
   for (auto* w : writers_)
     w->close();
 }
 
 void stream_hub::start_stall_checks() {
-  if (!closing_)
-    arm_stall_check();
+  if (closing_)
+    return;
+  stall_timer_ = std::make_unique<net::steady_timer>(io_);
+  arm_stall_check();
+}
+
+void stream_hub::stop_stall_checks() noexcept {
+  closing_ = true;
+  // (Destroying the timer cancels a wait in progress: it completes as
+  // aborted, and its handler holds the hub, not the timer.)
+  stall_timer_.reset();
 }
 
 void stream_hub::arm_stall_check() {
-  stall_timer_.expires_after(std::max<std::chrono::milliseconds>(
+  if (!stall_timer_)
+    return;
+  stall_timer_->expires_after(std::max<std::chrono::milliseconds>(
       limits_.write_timeout / 4, std::chrono::milliseconds{1}));
-  stall_timer_.async_wait(
+  stall_timer_->async_wait(
       [self = shared_from_this()](const beast::error_code& ec) {
         if (ec || self->closing_)
           return;

@@ -76,6 +76,9 @@ public:
   /// member with bytes pending makes progress (stream_writer::
   /// check_progress). Runs until close_all().
   void start_stall_checks();
+  /// Ends the stall checks and frees their timer. The shard calls it
+  /// before its io_context goes, which the hub outlives.
+  void stop_stall_checks() noexcept;
 
   /// The bounds of every member's queue.
   const stream_limits& limits() const noexcept { return limits_; }
@@ -135,7 +138,7 @@ private:
   std::vector<domain::frame_ptr> batch_;
   /// Runs the stall checks; `tick_` counts them (writers note the tick of
   /// their last progress, so the broadcast path never reads a clock).
-  net::steady_timer stall_timer_;
+  std::unique_ptr<net::steady_timer> stall_timer_;
   std::uint32_t tick_ = 0;
   bool closing_ = false;
   void arm_stall_check();
