@@ -1349,8 +1349,12 @@ TEST(Sse, StalledReadersAreDroppedAndTheirMemoryComesBack) {
             << replaying + live << " stalled clients " << held_rss / 1024
             << " KiB (" << per_client << " B each), after the drops "
             << end_rss / 1024 << " KiB\n";
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  // A sanitizer's quarantine and shadow memory make RSS say nothing about
+  // the server's own: the bounds hold for the plain build.
   EXPECT_LT(per_client, 32 * 1024) << "documented bound: 32 KiB per stream";
   EXPECT_LT(end_rss, idle_rss + 8 * 1024 * 1024)
       << "RSS must settle within 8 MiB of its idle level";
+#endif
   reader->stop();
 }
