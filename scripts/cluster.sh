@@ -9,7 +9,7 @@
 #   --help     this text
 #
 # It installs what is missing and builds the server first, like
-# scripts/run.sh (in the repository's build/, or in $DOTS_BUILD_DIR).
+# scripts/run.sh (in the repository's build-run/, or in $DOTS_BUILD_DIR).
 # Everything runs in a temporary folder, logs and data included.
 #
 # An instance that exits is reported (its exit status and the end of its log)
@@ -108,7 +108,7 @@ trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 trap 'on_signal HUP' HUP
 
-build=${DOTS_BUILD_DIR:-"$root/build"}
+build=${DOTS_BUILD_DIR:-"$root/build-run"}
 DOTS_SKIP_BROWSER=1 "$root/scripts/install-deps.sh" ||
   die "installing the packages failed (see above)"
 "$root/scripts/build.sh" "$build" -DDOTS_BUILD_TESTS=OFF -DDOTS_BUILD_BENCHMARKS=OFF ||

@@ -43,8 +43,8 @@ thread)
   ;;
 0 | OFF | off | "")
   build="$root/build"
-  # Stated, not inherited: scripts/run.sh configures the same folder with
-  # the tests off.
+  # Stated, not inherited; scripts/run.sh builds build-run/ with the tests
+  # off, so neither folder's options are turned off by the other script.
   "$root/scripts/build.sh" "$build" -DDOTS_BUILD_TESTS=ON -DDOTS_BUILD_BENCHMARKS=ON
   ;;
 *)

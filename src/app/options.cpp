@@ -318,9 +318,11 @@ po::options_description describe(options& into) {
       whole(into, &options::actor_threads, 1u, 256u, "N",
             "the core count, at most 2"));
   add(desc, "log-level", "error, warn, info or debug", log_level(into));
-  add(desc, "web-dir", "the built browser app, served at /",
+  add(desc, "web-dir",
+      "the built browser app, served at /; must hold index.html",
       text_value(into, &options::web_dir, "DIR", anything,
-                 "./web/dist when it exists"));
+                 "the app installed with the server (../share/dots/web "
+                 "from the executable)"));
   add(desc, "keepalive-seconds",
       "seconds between keep-alive comments on streams",
       whole(into, &options::keepalive_seconds, 1u, 3600u, "SECONDS"));

@@ -31,7 +31,8 @@ struct options {
   /// the I/O threads need the cores as much as the actors do.
   unsigned actor_threads = 0;
   log::level log_level = log::level::info;
-  std::string web_dir; ///< empty: ./web/dist when it exists
+  /// Empty: the app installed with the server (app/server.cpp web_dir_of).
+  std::string web_dir;
   unsigned keepalive_seconds = 15;
   std::int64_t event_retention = 10000; ///< events
   std::size_t max_streams = 0;          ///< 0: just below the descriptor limit

@@ -7,6 +7,7 @@
 #include "security/credentials.hpp"
 #include "storage/database.hpp"
 #include "storage/pg_listener.hpp"
+#include "storage/sqlite_lock.hpp"
 #include "util/log.hpp"
 
 #include <algorithm>
@@ -67,14 +68,42 @@ std::string url_of(const tcp::endpoint& ep) {
   return "http://" + host + ":" + std::to_string(ep.port()) + "/";
 }
 
-std::filesystem::path web_dir_of(const options& opts) {
-  if (!opts.web_dir.empty())
-    return opts.web_dir;
-  std::filesystem::path fallback{"web/dist"};
+/// The folder of the running executable ("" when /proc is not mounted).
+std::filesystem::path executable_dir() {
   std::error_code ec;
-  return std::filesystem::exists(fallback / "index.html", ec)
-             ? fallback
-             : std::filesystem::path{};
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path{} : exe.parent_path();
+}
+
+/// The browser app's folder. `--web-dir` when given: it must hold
+/// index.html, or the start fails (kind `invalid`: a mistake on the command
+/// line, exit 2). Otherwise found next to the executable, never through the
+/// current directory: `<bin>/../share/dots/web` where `cmake --install` and
+/// the Debian package put it, then `<bin>/web`, which the build tree links
+/// to web/dist. Empty when neither holds an app: the API still runs.
+domain::result<std::filesystem::path> web_dir_of(const options& opts) {
+  std::error_code ec;
+  if (!opts.web_dir.empty()) {
+    const std::filesystem::path dir{opts.web_dir};
+    if (!std::filesystem::is_regular_file(dir / "index.html", ec))
+      return domain::invalid(
+          "bad_web_dir",
+          "--web-dir " + opts.web_dir +
+              (std::filesystem::is_directory(dir, ec)
+                   ? " holds no index.html: build the browser app there "
+                     "(npm run build in web/) or leave --web-dir out"
+                   : " does not exist"),
+          "web-dir");
+    return dir;
+  }
+  const auto bin = executable_dir();
+  if (bin.empty())
+    return std::filesystem::path{};
+  for (const auto& dir :
+       {bin.parent_path() / "share" / "dots" / "web", bin / "web"})
+    if (std::filesystem::is_regular_file(dir / "index.html", ec))
+      return dir.lexically_normal();
+  return std::filesystem::path{};
 }
 
 using store_ptr = std::shared_ptr<storage::store>;
@@ -157,6 +186,9 @@ struct server::running {
       : sys(configure(cfg, opts)) {}
   ~running() { shut_down(std::chrono::milliseconds{0}); }
 
+  /// SQLite only: the file's lock, let go after everything else (the
+  /// actors' connections) has closed.
+  storage::sqlite_lock db_lock;
   caf::actor_system_config cfg; ///< CAF keeps a reference: declared first
   caf::actor_system sys;
   std::vector<std::unique_ptr<http::shard>> shards;
@@ -229,6 +261,7 @@ domain::result<void> server::start() {
     return domain::invalid(
         "bad_listen_address",
         "cannot resolve the listen address " + opts.listen_host, "listen");
+  BOOST_OUTCOME_TRY(const auto web_dir, web_dir_of(opts));
 
   // -- database ---------------------------------------------------------------
   BOOST_OUTCOME_TRY(auto where, storage::parse_database_location(opts.db));
@@ -239,6 +272,11 @@ domain::result<void> server::start() {
   log::info("opening database ", storage::redacted(where), " (",
             postgres ? "PostgreSQL" : "SQLite", ", schema version ",
             storage::schema_version(where.kind), ")");
+  // Before any connection: a second server on the same file stops here.
+  storage::sqlite_lock db_lock;
+  if (!postgres) {
+    BOOST_OUTCOME_TRY(db_lock, storage::sqlite_lock::acquire(where.target));
+  }
   BOOST_OUTCOME_TRY(auto accounts_store, connect(where, db_limits));
   if (auto trimmed = accounts_store->trim_events(opts.event_retention);
       !trimmed)
@@ -255,6 +293,7 @@ domain::result<void> server::start() {
 
   // -- actors and I/O ---------------------------------------------------------
   auto run = std::make_unique<running>(opts);
+  run->db_lock = std::move(db_lock);
   auto& sys = run->sys;
   const auto threads = opts.threads != 0
                            ? opts.threads
@@ -318,7 +357,7 @@ domain::result<void> server::start() {
   ctx.streams.max_streams = opts.max_streams != 0
                                 ? opts.max_streams
                                 : default_max_streams(descriptors);
-  ctx.web_dir = web_dir_of(opts);
+  ctx.web_dir = web_dir;
   ctx.hubs = std::move(hubs);
   ctx.trusted_proxies = opts.trusted_proxies;
 
@@ -357,7 +396,8 @@ domain::result<void> server::start() {
   log::info(threads, " I/O threads, ", actor_workers(opts),
             " actor threads, up to ", ctx.streams.max_streams,
             " streams, keep-alive every ", opts.keepalive_seconds, " s",
-            ctx.web_dir.empty() ? ", no browser app (web/dist not built)"
+            ctx.web_dir.empty() ? ", no browser app (none next to the "
+                                  "executable; see --web-dir)"
                                 : ", browser app from " + ctx.web_dir.string());
   run_ = std::move(run);
   return domain::success();

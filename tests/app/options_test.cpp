@@ -553,7 +553,8 @@ TEST(AppOptions, DefaultsAreWhatHelpPrints) {
           return o.max_streams == 0;
         }}},
       {"web-dir",
-       {"./web/dist when it exists",
+       {"the app installed with the server (../share/dots/web "
+        "from the executable)",
         [](const options& o) {
           return o.web_dir.empty();
         }}},

@@ -1763,6 +1763,32 @@ TEST(E2eApiProcess, BadCommandLinesFailWithAMessage) {
   }
 }
 
+TEST(E2eApiProcess, ASecondServerOnTheSameSqliteFileIsRefused) {
+  // api.md, "Operations": a SQLite file serves one server process. Two
+  // would each keep their own copy of the log's tail, and a client resuming
+  // on one would miss what was written through the other.
+  temp_dir dir;
+  const auto db = dir.path() / "dots.db";
+  server_process first{db};
+  auto second =
+      run_binary({"--db", db.string(), "--listen", "127.0.0.1:0"}, 10s);
+  EXPECT_EQ(second.status, 1) << second.err;
+  EXPECT_NE(second.err.find("in use by another dots-server"), std::string::npos)
+      << second.err;
+  EXPECT_NE(second.err.find(db.string()), std::string::npos) << second.err;
+  EXPECT_EQ(second.out.find("listening"), std::string::npos) << second.out;
+  // The first one never noticed.
+  EXPECT_EQ(http("GET", first.base_url() + "/readyz").status, 200);
+  // A crash lets the file go: the kernel drops the lock with the process.
+  EXPECT_EQ(first.stop(SIGKILL), 128 + SIGKILL);
+  server_process after_crash{db};
+  EXPECT_EQ(http("GET", after_crash.base_url() + "/readyz").status, 200);
+  // And so does a clean stop.
+  EXPECT_EQ(after_crash.stop(SIGTERM), 0) << log_of(after_crash);
+  server_process after_stop{db};
+  EXPECT_EQ(http("GET", after_stop.base_url() + "/readyz").status, 200);
+}
+
 TEST(E2eApiProcess, SigtermWithClientsConnectedExitsZero) {
   temp_dir dir;
   server_process srv{dir.path() / "dots.db"};
