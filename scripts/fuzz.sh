@@ -53,7 +53,9 @@ if ! command -v clang++ >/dev/null ||
     clang-14 clang libclang-rt-14-dev
 fi
 
-DOTS_JOBS=${DOTS_FUZZ_JOBS:-2} "$root/scripts/build.sh" "$build" \
+# The chosen targets only: the server itself is not fuzzed as a binary.
+DOTS_JOBS=${DOTS_FUZZ_JOBS:-2} DOTS_BUILD_TARGETS="${targets[*]}" \
+  "$root/scripts/build.sh" "$build" \
   -DCMAKE_CXX_COMPILER=clang++ -DDOTS_FUZZ=ON -DDOTS_BUILD_TESTS=OFF \
   -DDOTS_BUILD_BENCHMARKS=OFF -DDOTS_BUILD_WEB=OFF
 

@@ -124,6 +124,24 @@ class sqlite_store final : public store {
 public:
   explicit sqlite_store(connection db)
       : db_(std::move(db)) {}
+  sqlite_store(const sqlite_store&) = delete;
+  sqlite_store& operator=(const sqlite_store&) = delete;
+
+  ~sqlite_store() override {
+    // SQLite empties and removes the write-ahead log when the last
+    // connection to a file closes, but only if that close can lock the file
+    // exclusively. The persistence actors close their connections at the
+    // same moment at shutdown, so each may still see another open and none
+    // checkpoints: the WAL stays, with committed pages only it holds. The
+    // file is consistent, but a later start on a read-only file system
+    // cannot read it (open_immutable). So each connection copies the log
+    // into the database and truncates it as it goes; connections that are
+    // idle do not hold a checkpoint back, and one that cannot finish (the
+    // busy timeout) leaves the log to the next.
+    if (db_.handle() != nullptr &&
+        sqlite3_db_readonly(db_.handle(), "main") == 0)
+      (void)db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
 
   // -- accounts ---------------------------------------------------------------
 

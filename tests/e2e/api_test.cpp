@@ -3,6 +3,7 @@
 // checked the way a user would notice (status, JSON bodies, headers, the
 // rows in the database file, exit statuses).
 
+#include "support/e2e_helpers.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 
@@ -34,11 +35,16 @@
 namespace {
 
 using namespace std::chrono_literals;
+using dots::test::account;
+using dots::test::create_board;
+using dots::test::eventually;
 using dots::test::http;
 using dots::test::http_json;
 using dots::test::http_response;
 using dots::test::server_process;
+using dots::test::sign_up;
 using dots::test::temp_dir;
+using dots::test::test_password;
 namespace json = boost::json;
 using clock_type = std::chrono::steady_clock;
 
@@ -171,29 +177,6 @@ std::int64_t page_next(const http_response& r) {
   return -1;
 }
 
-struct account {
-  std::string username;
-  std::string password;
-  std::int64_t id = 0;
-  std::string token;
-};
-
-/// Registers and logs in; fails the test when either step fails.
-account sign_up(const std::string& base, const std::string& username,
-                const std::string& password = "correct horse") {
-  account a{username, password, 0, {}};
-  auto reg = http_json("POST", base + "/api/auth/register",
-                       {{"username", username}, {"password", password}});
-  EXPECT_EQ(reg.status, 201) << reg.body;
-  a.id = id_of(reg.json());
-  auto login = http_json("POST", base + "/api/auth/login",
-                         {{"username", username}, {"password", password}});
-  EXPECT_EQ(login.status, 200) << login.body;
-  a.token = str_of(login.json(), "token");
-  EXPECT_FALSE(a.token.empty()) << login.body;
-  return a;
-}
-
 json::object dot(int row, int col, const char* color) {
   return {{"row", row}, {"col", col}, {"color", color}};
 }
@@ -208,14 +191,6 @@ json::object small_board(const std::string& name) {
   return board_body(name, 3, 3,
                     {dot(0, 0, "#ff0000"), dot(0, 2, "#ff0000"),
                      dot(2, 0, "#0000ff"), dot(2, 2, "#0000ff")});
-}
-
-/// Creates a board and returns its id (0 on failure, which fails the test).
-std::int64_t create_board(const std::string& base, const std::string& token,
-                          const json::object& body) {
-  auto r = http_json("POST", base + "/api/boards", body, token);
-  EXPECT_EQ(r.status, 201) << r.body;
-  return id_of(r.json());
 }
 
 json::object segment(const char* color,
@@ -348,18 +323,6 @@ run_result run_binary(const std::vector<std::string>& args,
   if (!killed && WIFEXITED(status))
     res.status = WEXITSTATUS(status);
   return res;
-}
-
-/// Polls `pred` until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& pred,
-                std::chrono::milliseconds timeout = 5s) {
-  auto deadline = clock_type::now() + timeout;
-  while (clock_type::now() < deadline) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
 }
 
 /// The server's log, to print when a test fails (ASan reports land there).
@@ -1856,9 +1819,8 @@ TEST(E2eApiProcess, DataSurvivesARestart) {
   }
   server_process again{db};
   const auto& base = again.base_url();
-  auto login =
-      http_json("POST", base + "/api/auth/login",
-                {{"username", "alice"}, {"password", "correct horse"}});
+  auto login = http_json("POST", base + "/api/auth/login",
+                         {{"username", "alice"}, {"password", test_password}});
   EXPECT_EQ(login.status, 200) << login.body << log_of(again);
   auto got = http("GET", board_url(base, board));
   EXPECT_EQ(got.status, 200) << got.body;

@@ -41,28 +41,14 @@ using dots::test::http;
 using dots::test::http_json;
 using dots::test::http_response;
 using dots::test::id_of;
+using dots::test::ids_of;
 using dots::test::int_at;
 using dots::test::path_body;
 using dots::test::server_process;
 using dots::test::sse_client;
 using dots::test::sse_event;
+using dots::test::sse_path;
 using dots::test::temp_dir;
-
-constexpr std::string_view sse_path = "/sse/notifications/";
-constexpr std::string_view password = "correct horse battery";
-
-std::string token_of(const http_response& r) {
-  return dots::test::string_at(r.json(), "token");
-}
-
-/// The event ids a client received, in arrival order.
-std::vector<std::int64_t> ids_of(const std::vector<sse_event>& events) {
-  std::vector<std::int64_t> out;
-  for (auto& e : events)
-    if (e.event != "reset")
-      out.push_back(id_of(e));
-  return out;
-}
 
 /// Several dots-server instances on one PostgreSQL database.
 class cluster {
@@ -94,12 +80,10 @@ public:
   /// database, so a token made on one instance works on all.
   std::string sign_up(const std::string& username, std::size_t via,
                       std::size_t login_via) {
-    const json::object body{{"username", username}, {"password", password}};
-    auto reg = http_json("POST", url(via, "/api/auth/register"), body);
-    EXPECT_EQ(reg.status, 201) << reg.body;
-    auto login = http_json("POST", url(login_via, "/api/auth/login"), body);
-    EXPECT_EQ(login.status, 200) << login.body;
-    return token_of(login);
+    return dots::test::sign_up(at(via).base_url(), username,
+                               dots::test::test_password,
+                               at(login_via).base_url())
+        .token;
   }
 
 private:

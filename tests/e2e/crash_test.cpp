@@ -44,12 +44,13 @@ using dots::test::id_of;
 using dots::test::int_at;
 using dots::test::path_body;
 using dots::test::server_process;
+using dots::test::sign_up;
 using dots::test::sse_client;
 using dots::test::sse_event;
+using dots::test::sse_path;
 using dots::test::string_at;
 using dots::test::temp_dir;
 
-constexpr std::string_view sse_path = "/sse/notifications/";
 constexpr int writers = 4;
 /// Each writer creates this many boards and saves a path on each: 1,000
 /// requests in all, of which the kill cuts off the later part.
@@ -101,14 +102,9 @@ void kill_during_writes_and_check(const database& db,
   std::vector<std::string> names;
   std::vector<std::string> tokens;
   for (int w = 0; w < writers; ++w) {
-    const json::object body{{"username", "writer" + std::to_string(w)},
-                            {"password", "correct horse battery"}};
-    auto reg = http_json("POST", url(*first, "/api/auth/register"), body);
-    ASSERT_EQ(reg.status, 201) << reg.body;
-    auto login = http_json("POST", url(*first, "/api/auth/login"), body);
-    ASSERT_EQ(login.status, 200) << login.body;
     names.push_back("writer" + std::to_string(w));
-    tokens.push_back(string_at(login.json(), "token"));
+    tokens.push_back(sign_up(first->base_url(), names.back()).token);
+    ASSERT_FALSE(tokens.back().empty());
   }
   // A client that follows the stream live and will resume after the crash.
   sse_client watcher{url(*first, sse_path)};

@@ -40,6 +40,7 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using dots::test::account;
 using dots::test::board_body;
 using dots::test::eventually;
 using dots::test::http;
@@ -47,16 +48,16 @@ using dots::test::http_json;
 using dots::test::http_response;
 using dots::test::id_of;
 using dots::test::int_at;
+using dots::test::log_in;
 using dots::test::path_body;
 using dots::test::server_process;
+using dots::test::sign_up;
 using dots::test::sse_client;
 using dots::test::sse_event;
+using dots::test::sse_path;
 using dots::test::string_at;
 using dots::test::temp_dir;
 using clock_type = std::chrono::steady_clock;
-
-constexpr std::string_view sse_path = "/sse/notifications/";
-constexpr std::string_view password = "correct horse battery";
 
 // -- small helpers ------------------------------------------------------------
 
@@ -69,6 +70,7 @@ struct test_server {
   test_server& operator=(const test_server&) = delete;
 
   std::filesystem::path db() const { return dir.path() / "dots.db"; }
+  std::string base() const { return server->base_url(); }
   std::string url(std::string_view path) const {
     return server->base_url() + std::string{path};
   }
@@ -94,38 +96,9 @@ struct test_server {
   std::unique_ptr<server_process> server;
 };
 
-struct account {
-  std::string username;
-  std::string token;
-};
-
-/// Registers `username` and logs in (argon2id: one account per test).
-account sign_up(const test_server& s, const std::string& username) {
-  const json::object body{{"username", username}, {"password", password}};
-  auto reg = http_json("POST", s.url("/api/auth/register"), body);
-  EXPECT_EQ(reg.status, 201) << reg.body;
-  auto login = http_json("POST", s.url("/api/auth/login"), body);
-  EXPECT_EQ(login.status, 200) << login.body;
-  account a{username, string_at(login.json(), "token")};
-  EXPECT_FALSE(a.token.empty()) << login.body;
-  return a;
-}
-
-/// Logs in again (after a restart), same account.
-void log_in(const test_server& s, account& a) {
-  const json::object body{{"username", a.username}, {"password", password}};
-  auto login = http_json("POST", s.url("/api/auth/login"), body);
-  EXPECT_EQ(login.status, 200) << login.body;
-  a.token = string_at(login.json(), "token");
-}
-
 std::int64_t create_board(const test_server& s, const account& a,
                           std::string_view name) {
-  auto r = http_json("POST", s.url("/api/boards"), board_body(name), a.token);
-  EXPECT_EQ(r.status, 201) << r.body;
-  auto id = int_at(r.json(), "id");
-  EXPECT_GT(id, 0) << r.body;
-  return id;
+  return dots::test::create_board(s.base(), a.token, board_body(name));
 }
 
 std::string board_url(const test_server& s, std::int64_t id) {
@@ -349,7 +322,7 @@ private:
 
 TEST(Sse, NewBoardReachesAnOpenStream) {
   test_server s;
-  auto alice = sign_up(s, "alice");
+  auto alice = sign_up(s.base(), "alice");
   auto c = open_stream(s);
   EXPECT_EQ(c->status(), 200);
   EXPECT_EQ(c->header("content-type"), "text/event-stream");
@@ -385,7 +358,7 @@ TEST(Sse, NewBoardReachesAnOpenStream) {
 
 TEST(Sse, ConcurrentClientsReceiveEveryEventInTheSameOrder) {
   test_server s;
-  auto bob = sign_up(s, "bob");
+  auto bob = sign_up(s.base(), "bob");
   constexpr std::size_t clients = 5;
   std::vector<std::unique_ptr<sse_client>> streams;
   for (std::size_t i = 0; i < clients; ++i)
@@ -471,7 +444,7 @@ TEST(Sse, KeepAliveCommentsAtTheConfiguredInterval) {
 
 TEST(Sse, ResumeWithLastEventIdHeaderOrQuery) {
   test_server s;
-  auto erin = sign_up(s, "erin");
+  auto erin = sign_up(s.base(), "erin");
   std::vector<std::int64_t> boards;
   auto c1 = open_stream(s);
   for (int i = 0; i < 3; ++i)
@@ -540,7 +513,7 @@ TEST(Sse, ResumeWithLastEventIdHeaderOrQuery) {
 
 TEST(Sse, ResumeAcrossARestartOnTheSameDatabase) {
   test_server s;
-  auto fay = sign_up(s, "fay");
+  auto fay = sign_up(s.base(), "fay");
   auto c1 = open_stream(s);
   std::vector<std::int64_t> boards;
   for (int i = 0; i < 4; ++i)
@@ -553,7 +526,7 @@ TEST(Sse, ResumeAcrossARestartOnTheSameDatabase) {
   const auto resume_from = id_of(before[1]);
 
   s.restart();
-  log_in(s, fay);
+  fay.token = log_in(s.base(), fay.username);
   for (int i = 0; i < 2; ++i)
     boards.push_back(create_board(s, fay, "new " + std::to_string(i)));
 
@@ -593,7 +566,7 @@ TEST(Sse, ResumeFromAnIdAheadOfTheLogStillGetsNewEvents) {
   // after a reset telling it to reload (its id names events this log never
   // had), not silence.
   test_server s;
-  auto max = sign_up(s, "max");
+  auto max = sign_up(s.base(), "max");
   auto ahead = open_stream(s, {}, {"Last-Event-ID: 1000"});
   auto board = create_board(s, max, "after the restore");
   // A second board marks the end: once it is in, anything sent twice or
@@ -619,7 +592,7 @@ TEST(Sse, ParallelBoardAndPathWritesArriveInOrderWithoutGaps) {
   // the notifier crossed, yet streams see one gap-free, increasing sequence,
   // and a replay of the log is the same sequence as the live one.
   test_server s;
-  auto nia = sign_up(s, "nia");
+  auto nia = sign_up(s.base(), "nia");
   auto live = open_stream(s);
   auto board = create_board(s, nia, "shared");
   constexpr int per_writer = 150;
@@ -695,7 +668,7 @@ TEST(Sse, EventsCreatedAfterTheStreamOpenedAreDeliveredUnderLoad) {
   // Queues large enough that no stream is dropped as slow meanwhile.
   test_server s{{"--threads", "2", "--stream-queue-frames", "1000000",
                  "--stream-queue-bytes", "1073741824"}};
-  auto ola = sign_up(s, "ola");
+  auto ola = sign_up(s.base(), "ola");
   std::vector<std::unique_ptr<dots::test::stuck_client>> load;
   for (int i = 0; i < 1000; ++i)
     load.push_back(std::make_unique<dots::test::stuck_client>(
@@ -793,7 +766,7 @@ TEST(Sse, EventsCreatedAfterTheStreamOpenedAreDeliveredUnderLoad) {
 
 TEST(Sse, ResumeFromBeforeTheRetainedEventsStartsWithReset) {
   test_server s{{"--event-retention", "3"}};
-  auto gus = sign_up(s, "gus");
+  auto gus = sign_up(s.base(), "gus");
   auto watcher = open_stream(s);
   std::vector<std::int64_t> boards;
   for (int i = 0; i < 6; ++i)
@@ -851,7 +824,7 @@ TEST(Sse, ResumeFromBeforeTheRetainedEventsStartsWithReset) {
 
 TEST(Sse, FiltersByEventNameAndBoard) {
   test_server s;
-  auto hal = sign_up(s, "hal");
+  auto hal = sign_up(s.base(), "hal");
   auto everything = open_stream(s);
   auto by_name = open_stream(s, "?events=newBoard,newPath");
   auto a = create_board(s, hal, "A");
@@ -952,7 +925,7 @@ TEST(Sse, SlowClientIsDroppedWhileOthersReceiveEverything) {
   // stream's socket send buffer.
   test_server s{
       {"--stream-queue-frames", "64", "--stream-queue-bytes", "65536"}};
-  auto ivy = sign_up(s, "ivy");
+  auto ivy = sign_up(s.base(), "ivy");
   auto normal = open_stream(s);
   dots::test::stuck_client stuck{s.server->address(), std::string{sse_path}};
   ASSERT_TRUE(eventually([&] { return metric(s, "dots_open_streams") == 2; }))
@@ -1033,7 +1006,7 @@ TEST(Sse, SlowClientIsDroppedWhileOthersReceiveEverything) {
 
 TEST(Sse, StreamsPastTheCapAreRefusedWith503) {
   test_server s{{"--max-streams", "2"}};
-  auto jan = sign_up(s, "jan");
+  auto jan = sign_up(s.base(), "jan");
   auto c1 = open_stream(s);
   auto c2 = open_stream(s);
 
@@ -1100,7 +1073,7 @@ TEST(Sse, SigtermEndsEveryStreamAndExitsZero) {
 
 TEST(Sse, MetricsFollowStreamsEventsAndResponses) {
   test_server s;
-  auto kim = sign_up(s, "kim");
+  auto kim = sign_up(s.base(), "kim");
   auto page = http("GET", s.url("/metrics"));
   ASSERT_EQ(page.status, 200);
   EXPECT_TRUE(page.headers["content-type"].starts_with("text/plain"))
@@ -1192,7 +1165,7 @@ TEST(Sse, MetricsFollowStreamsEventsAndResponses) {
 
 TEST(Sse, MetricsCountReplayedFramesAsDelivered) {
   test_server s;
-  auto lou = sign_up(s, "lou");
+  auto lou = sign_up(s.base(), "lou");
   auto live = open_stream(s);
   for (int i = 0; i < 3; ++i)
     create_board(s, lou, "r" + std::to_string(i));
@@ -1274,7 +1247,7 @@ TEST(Sse, StalledReadersAreDroppedAndTheirMemoryComesBack) {
   // write timeout of 1 s every stalled stream must be dropped within a few
   // checks once its socket is full, while the reader gets every event.
   test_server s{{"--event-retention", "10000", "--stream-write-timeout", "1"}};
-  auto mo = sign_up(s, "moe");
+  auto mo = sign_up(s.base(), "moe");
   // ~0.5 KB a frame: 3,000 of them are 1.5 MB of replay per resuming client.
   std::string name;
   for (int i = 0; i < 100; ++i)

@@ -72,7 +72,6 @@ constexpr int source_addresses = 8;
 /// `retry:` hint (http/sse_endpoint.hpp, refused_stream_retry_window).
 constexpr int retry_after_min = 3;
 constexpr int retry_after_max = 6;
-constexpr std::string_view password = "correct horse battery";
 
 std::optional<std::int64_t> to_int(std::string_view text) {
   std::int64_t v = 0;
@@ -404,23 +403,16 @@ std::uint16_t port_of(const server_process& s) {
       to_int(s.address().substr(colon + 1)).value_or(0));
 }
 
+/// The storm's one account: signed up on the first start, logged in again
+/// after the restart; returns its token.
 std::string log_in(const server_process& s, bool first) {
-  const json::object body{{"username", "storm"}, {"password", password}};
-  if (first) {
-    auto reg = http_json("POST", s.base_url() + "/api/auth/register", body);
-    EXPECT_EQ(reg.status, 201) << reg.body;
-  }
-  auto login = http_json("POST", s.base_url() + "/api/auth/login", body);
-  EXPECT_EQ(login.status, 200) << login.body;
-  return string_at(login.json(), "token");
+  return first ? dots::test::sign_up(s.base_url(), "storm").token
+               : dots::test::log_in(s.base_url(), "storm");
 }
 
 std::int64_t create_board(const server_process& s, const std::string& token,
                           const std::string& name) {
-  auto r =
-      http_json("POST", s.base_url() + "/api/boards", board_body(name), token);
-  EXPECT_EQ(r.status, 201) << r.body;
-  return int_at(r.json(), "id");
+  return dots::test::create_board(s.base_url(), token, board_body(name));
 }
 
 /// A counter of GET /metrics (Prometheus text); -1 when it is missing.

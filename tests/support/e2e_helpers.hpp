@@ -8,14 +8,24 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <gtest/gtest.h>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 // Small pieces the end-to-end suites share: bounded polling, reading JSON
-// fields and event ids, and the request bodies of a minimal board and path.
+// fields and event ids, signing up, and the request bodies of a minimal
+// board and path.
 
 namespace dots::test {
+
+/// The stream's path (api.md, "Notifications").
+inline constexpr std::string_view sse_path = "/sse/notifications/";
+
+/// The password every test account uses: long enough for the rule of
+/// api.md, "Accounts".
+inline constexpr std::string_view test_password = "correct horse battery";
 
 /// Polls `pred` every 10 ms until it holds or `timeout` passes; returns
 /// whether it held. Bounded: never waits past `timeout`.
@@ -56,6 +66,67 @@ inline std::int64_t id_of(const sse_event& e) {
   if (ec != std::errc{} || end != e.id.data() + e.id.size())
     return -1;
   return v;
+}
+
+/// The ids of the events a stream received, in arrival order (a `reset`
+/// frame's too, so that an unexpected one shows as a gap).
+inline std::vector<std::int64_t> ids_of(const std::vector<sse_event>& events) {
+  std::vector<std::int64_t> out;
+  out.reserve(events.size());
+  for (const auto& e : events)
+    out.push_back(id_of(e));
+  return out;
+}
+
+/// A signed-up user: name, bearer token and account id.
+struct account {
+  std::string username;
+  std::string token;
+  std::int64_t id = 0;
+};
+
+/// Logs `username` in (password `password`) at the server of `base_url`
+/// ("http://host:port"); returns the token. Fails the test on anything but
+/// 200 with a token.
+inline std::string log_in(const std::string& base_url,
+                          std::string_view username,
+                          std::string_view password = test_password) {
+  const boost::json::object body{{"username", username},
+                                 {"password", password}};
+  auto login = http_json("POST", base_url + "/api/auth/login", body);
+  EXPECT_EQ(login.status, 200) << login.body;
+  auto token = string_at(login.json(), "token");
+  EXPECT_FALSE(token.empty()) << login.body;
+  return token;
+}
+
+/// Registers `username` at `base_url` and logs in at `login_url` (the same
+/// server unless given: tokens of the PostgreSQL backend work on every
+/// instance). Fails the test when either step fails. Each call costs two
+/// argon2id hashes, about a second here: few accounts per test.
+inline account sign_up(const std::string& base_url, std::string_view username,
+                       std::string_view password = test_password,
+                       const std::string& login_url = {}) {
+  const boost::json::object body{{"username", username},
+                                 {"password", password}};
+  auto reg = http_json("POST", base_url + "/api/auth/register", body);
+  EXPECT_EQ(reg.status, 201) << reg.body;
+  account a{std::string{username}, {}, int_at(reg.json(), "id")};
+  a.token =
+      log_in(login_url.empty() ? base_url : login_url, username, password);
+  return a;
+}
+
+/// Creates the board `body` with `token`; returns its id. Fails the test on
+/// anything but 201 with an id.
+inline std::int64_t create_board(const std::string& base_url,
+                                 const std::string& token,
+                                 const boost::json::value& body) {
+  auto r = http_json("POST", base_url + "/api/boards", body, token);
+  EXPECT_EQ(r.status, 201) << r.body;
+  auto id = int_at(r.json(), "id");
+  EXPECT_GT(id, 0) << r.body;
+  return id;
 }
 
 /// A 5x5 board with one colour on (0,0) and (0,4).
