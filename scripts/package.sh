@@ -27,8 +27,10 @@ if ! command -v dpkg-shlibdeps >/dev/null; then
   "${sudo_cmd[@]}" apt-get update -q
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q dpkg-dev
 fi
-"$root/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_INSTALL_PREFIX=/usr -DDOTS_BUILD_TESTS=OFF -DDOTS_BUILD_BENCHMARKS=OFF
+# The default build type, as build/ and build-run/ have, so that ccache
+# serves the objects; CPack strips the binary.
+"$root/scripts/build.sh" "$build" -DCMAKE_INSTALL_PREFIX=/usr \
+  -DDOTS_BUILD_TESTS=OFF -DDOTS_BUILD_BENCHMARKS=OFF
 rm -f "$build"/dots_*.deb
 (cd "$build" && cpack -G DEB >/dev/null)
 deb=$(ls "$build"/dots_*.deb)

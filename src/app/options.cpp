@@ -321,8 +321,7 @@ po::options_description describe(options& into) {
   add(desc, "web-dir",
       "the built browser app, served at /; must hold index.html",
       text_value(into, &options::web_dir, "DIR", anything,
-                 "the app installed with the server (../share/dots/web "
-                 "from the executable)"));
+                 "../share/dots/web next to the executable"));
   add(desc, "keepalive-seconds",
       "seconds between keep-alive comments on streams",
       whole(into, &options::keepalive_seconds, 1u, 3600u, "SECONDS"));

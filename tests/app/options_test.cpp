@@ -553,8 +553,7 @@ TEST(AppOptions, DefaultsAreWhatHelpPrints) {
           return o.max_streams == 0;
         }}},
       {"web-dir",
-       {"the app installed with the server (../share/dots/web "
-        "from the executable)",
+       {"../share/dots/web next to the executable",
         [](const options& o) {
           return o.web_dir.empty();
         }}},

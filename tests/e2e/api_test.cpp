@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
 #include <memory>
@@ -1750,6 +1751,50 @@ TEST(E2eApiProcess, ASecondServerOnTheSameSqliteFileIsRefused) {
   EXPECT_EQ(after_crash.stop(SIGTERM), 0) << log_of(after_crash);
   server_process after_stop{db};
   EXPECT_EQ(http("GET", after_stop.base_url() + "/readyz").status, 200);
+}
+
+TEST(E2eApiProcess, TheAppIsFoundNextToTheExecutableWhateverTheFolder) {
+  // The layout `cmake --install` and the Debian package make: bin/ and
+  // share/dots/web/ side by side. The test runs from its own folder, which
+  // holds no web/dist: only the executable's place can lead to the app.
+  temp_dir prefix;
+  std::filesystem::create_directories(prefix.path() / "bin");
+  const auto web = prefix.path() / "share" / "dots" / "web";
+  std::filesystem::create_directories(web);
+  const std::string page = "<!doctype html><title>installed Dots</title>\n";
+  std::ofstream{web / "index.html"} << page;
+  const auto binary = prefix.path() / "bin" / "dots-server";
+  std::filesystem::copy_file(dots::test::server_binary(), binary);
+  ASSERT_EQ(::setenv("DOTS_SERVER", binary.c_str(), 1), 0);
+  struct restore {
+    ~restore() { ::unsetenv("DOTS_SERVER"); }
+  } restore_env;
+  server_process srv{prefix.path() / "dots.db"};
+  auto got = http("GET", srv.base_url() + "/");
+  EXPECT_EQ(got.status, 200) << log_of(srv);
+  EXPECT_EQ(got.body, page);
+  EXPECT_NE(srv.log().find("browser app from " + web.string()),
+            std::string::npos)
+      << log_of(srv);
+}
+
+TEST(E2eApiProcess, AWebDirWithoutAnAppStopsTheStart) {
+  temp_dir dir;
+  const auto db = (dir.path() / "dots.db").string();
+  const auto missing = (dir.path() / "no-such-folder").string();
+  auto r = run_binary(
+      {"--db", db, "--listen", "127.0.0.1:0", "--web-dir", missing}, 10s);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find(missing + " does not exist"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out.find("listening"), std::string::npos) << r.out;
+  // A folder, but no built app in it (web/ before `npm run build`, say).
+  auto empty = run_binary(
+      {"--db", db, "--listen", "127.0.0.1:0", "--web-dir", dir.path().string()},
+      10s);
+  EXPECT_EQ(empty.status, 2) << empty.err;
+  EXPECT_NE(empty.err.find("holds no index.html"), std::string::npos)
+      << empty.err;
 }
 
 TEST(E2eApiProcess, SigtermWithClientsConnectedExitsZero) {
