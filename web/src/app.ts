@@ -12,6 +12,9 @@ export interface View {
   render(): void;
   /** Drops listeners and timers; the element is about to leave the page. */
   destroy(): void;
+  /** Whether leaving now would lose work (a drawing, a board) the user
+   * could still save; the app asks before it lets them go. */
+  hasUnsavedChanges?(): boolean;
 }
 
 export class App {
