@@ -1,7 +1,8 @@
 // Takes the screenshots in docs/screenshots/ with the same headless chromium
 // and the real server as the browser tests: the board list, the editor, the
-// play view and a toast at desktop width (boards.png, …), the same and the
-// open notifications panel at phone width (boards-phone.png, …). Run with
+// play view, a toast over the list and over the editor and a sign-in error
+// in Polish at desktop width (boards.png, …), the same and the open
+// notifications panel at phone width (boards-phone.png, …). Run with
 // `npm run screenshots` from web/.
 
 import { mkdir } from 'node:fs/promises';
@@ -189,6 +190,29 @@ async function main(): Promise<void> {
       await waitForText(b.locator('.toast'), `created a new board: ${toastBoard}.`);
       await b.waitForTimeout(400);
       await shot(b, `toast${suffix}`);
+
+      // A toast over the editor stays clear of the grid and the buttons.
+      await a.goto(`/#/boards/${second}/edit`);
+      await a.locator('#delete').waitFor();
+      await connState(a, 'connected');
+      await a.locator('#delete').scrollIntoViewIfNeeded();
+      await clearToasts(a);
+      await createBoard(b, { name: `${toastBoard} 2`, rows: 3, cols: 3, dots: pairs(['#4363d8', [0, 0], [2, 2]]) });
+      await waitForText(a.locator('.toast'), `created a new board: ${toastBoard} 2.`);
+      await a.waitForTimeout(400);
+      await shot(a, `toast-editor${suffix}`);
+
+      // A mistake, in Polish: the wrong password is called that.
+      const guest = await newUserPage(browser, server.url);
+      await guest.page.setViewportSize(size);
+      await guest.page.goto('/#/signin');
+      await guest.page.locator('#lang').selectOption('pl');
+      await guest.page.locator('#username').fill('graczY');
+      await guest.page.locator('#password').fill('nie to hasło');
+      await guest.page.locator('form button[type="submit"]').click();
+      await waitForText(guest.page.locator('#form-error'), 'Nieprawidłowa nazwa użytkownika lub hasło.');
+      await shot(guest.page, `signin-error-pl${suffix}`);
+      await guest.context.close();
 
       if (suffix === '-phone') {
         await clearToasts(b);
