@@ -78,6 +78,7 @@ async function start(): Promise<void> {
 
   /** Whether the page may move on: asks first when it holds unsaved work. */
   const mayLeave = (): boolean => !view?.hasUnsavedChanges?.() || window.confirm(t('unsaved.leave'));
+  app.setLeaveGuard(mayLeave);
 
   const onHashChange = (): void => {
     // app.navigate() to the route on screen re-renders it; that loses nothing.

@@ -126,6 +126,8 @@ export class Header {
   }
 
   private async signOut(): Promise<void> {
+    // Signing out reloads the view without the user's work: ask first.
+    if (!this.app.mayLeave()) return;
     try {
       await api.logout();
     } catch {

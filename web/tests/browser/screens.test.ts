@@ -274,10 +274,17 @@ describe('the app at desktop and phone width', () => {
       assert.match(b.url(), new RegExp(`#/boards/${aliceBoard}$`));
       assert.equal(await cell(b, 1, 0).getAttribute('data-line'), '#e6194b', 'the drawing is still there');
 
+      // Signing out would throw the drawing away too.
+      await b.getByRole('button', { name: 'Sign out' }).click();
+      assert.equal(dialogs.length, 2);
+      assert.equal(dialogs[1]?.type(), 'confirm');
+      await waitForText(b.locator('[data-testid="current-user"]'), 'bob');
+      assert.equal(await cell(b, 1, 0).getAttribute('data-line'), '#e6194b', 'still signed in, drawing kept');
+
       // A reload: the browser's own question; "no" keeps the page.
       await b.reload({ timeout: 2000 }).catch(() => undefined);
-      assert.equal(dialogs.length, 2);
-      assert.equal(dialogs[1]?.type(), 'beforeunload');
+      assert.equal(dialogs.length, 3);
+      assert.equal(dialogs[2]?.type(), 'beforeunload');
       assert.equal(await cell(b, 1, 0).getAttribute('data-line'), '#e6194b', 'not reloaded');
 
       // In Polish, and "yes" leaves.
@@ -285,7 +292,7 @@ describe('the app at desktop and phone width', () => {
       answer = true;
       await b.locator('header nav a', { hasText: 'Plansze' }).click();
       await b.waitForURL(/#\/boards$/);
-      assert.equal(dialogs[2]?.message(), 'Masz niezapisane zmiany. Opuścić stronę i je utracić?');
+      assert.equal(dialogs[3]?.message(), 'Masz niezapisane zmiany. Opuścić stronę i je utracić?');
       await b.locator('#lang').selectOption('en');
 
       // Saved work leaves without a question.
@@ -299,15 +306,15 @@ describe('the app at desktop and phone width', () => {
       await waitForText(b.locator('#play-message'), 'Path saved.');
       await b.locator('header nav a', { hasText: 'Boards' }).click();
       await b.waitForURL(/#\/boards$/);
-      assert.equal(dialogs.length, 3);
+      assert.equal(dialogs.length, 4, 'no question once saved');
 
       // The editor: a half-made board asks too.
       answer = false;
       await b.goto('/#/new');
       await cell(b, 0, 0).click();
       await b.locator('header nav a', { hasText: 'Boards' }).click();
-      assert.equal(dialogs.length, 4);
-      assert.equal(dialogs[3]?.type(), 'confirm');
+      assert.equal(dialogs.length, 5);
+      assert.equal(dialogs[4]?.type(), 'confirm');
       assert.match(b.url(), /#\/new$/);
       assert.notEqual(await cell(b, 0, 0).getAttribute('data-dot'), null);
       answer = true;
