@@ -5,29 +5,39 @@
 import type { Board, BoardDraft, BoardPage, ErrorBody, SavedPath, Segment, User } from './types';
 
 /** A failed request: the server's error object, or code "network" when no
- * answer came at all. */
+ * answer came at all. `message` is the server's English text, for logs and
+ * tests only: what the user reads comes from `describeError` (errors.ts), in
+ * their language. `retryAfter` is the Retry-After header in seconds (429,
+ * 503), when the server sent one. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly field?: string,
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
-function errorFrom(status: number, body: unknown): ApiError {
+/** Retry-After in whole seconds; the HTTP-date form is not used by the
+ * server, and anything unreadable counts as absent. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Number(value.trim());
+}
+
+function errorFrom(status: number, body: unknown, retryAfter: number | undefined): ApiError {
   if (typeof body === 'object' && body !== null && 'error' in body) {
     const e = (body as { error: Partial<ErrorBody> }).error;
     if (typeof e.code === 'string' && typeof e.message === 'string') {
-      return typeof e.field === 'string'
-        ? new ApiError(status, e.code, e.message, e.field)
-        : new ApiError(status, e.code, e.message);
+      const field = typeof e.field === 'string' && e.field !== '' ? e.field : undefined;
+      return new ApiError(status, e.code, e.message, field, retryAfter);
     }
   }
-  return new ApiError(status, `http_${status}`, `HTTP ${status}`);
+  return new ApiError(status, `http_${status}`, `HTTP ${status}`, undefined, retryAfter);
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -52,7 +62,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       parsed = null;
     }
   }
-  if (!res.ok) throw errorFrom(res.status, parsed);
+  if (!res.ok) throw errorFrom(res.status, parsed, parseRetryAfter(res.headers.get('Retry-After')));
   return parsed as T;
 }
 

@@ -12,12 +12,16 @@ export interface View {
   render(): void;
   /** Drops listeners and timers; the element is about to leave the page. */
   destroy(): void;
+  /** Whether leaving now would lose work (a drawing, a board) the user
+   * could still save; the app asks before it lets them go. */
+  hasUnsavedChanges?(): boolean;
 }
 
 export class App {
   readonly userChanges = new Emitter<User | null>();
   private user: User | null = null;
   private pendingFlash: string | null = null;
+  private leaveGuard: () => boolean = () => true;
 
   constructor(readonly live: LiveConnection) {}
 
@@ -32,6 +36,18 @@ export class App {
   setUser(user: User | null): void {
     this.user = user;
     this.userChanges.emit(user);
+  }
+
+  /** Set by main.ts: asks the user when the view on screen holds unsaved
+   * work; true when the app may go on. */
+  setLeaveGuard(guard: () => boolean): void {
+    this.leaveGuard = guard;
+  }
+
+  /** Whether an action that throws away the current view (signing out, say)
+   * may go ahead; asks the user when there is unsaved work. */
+  mayLeave(): boolean {
+    return this.leaveGuard();
   }
 
   navigate(hash: string): void {

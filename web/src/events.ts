@@ -112,6 +112,15 @@ export function wantsToast(ev: LiveEvent, me: string | null): boolean {
   return me === null || !sameUser(eventUser(ev), me);
 }
 
+/**
+ * Whether an event adds to the unread count of the notifications button.
+ * The signed-in user's own actions go to the panel as a record, but they are
+ * nothing new to them; a reset (null) is news.
+ */
+export function countsAsUnread(ev: LiveEvent | null, me: string | null): boolean {
+  return ev === null || me === null || !sameUser(eventUser(ev), me);
+}
+
 /** Whether `username` created the board (usernames are unique regardless of
  * case, so they are compared that way). */
 export function isCreator(creator: string, username: string | null): boolean {

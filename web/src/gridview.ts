@@ -91,7 +91,12 @@ export class GridView {
       },
       rowEls,
     );
-    this.el = h('div', { class: 'grid', style: `--rows:${rows};--cols:${cols}` }, this.svg, this.surface);
+    this.el = h(
+      'div',
+      { class: 'grid', style: `--rows:${rows};--cols:${cols}`, 'data-keep-clear': '' },
+      this.svg,
+      this.surface,
+    );
     this.setCursor([0, 0]);
   }
 

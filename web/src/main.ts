@@ -58,7 +58,12 @@ async function start(): Promise<void> {
     document.title = view ? `${view.title()} · ${t('app.name')}` : t('app.name');
   };
 
+  // The route on screen: a refused navigation puts it back in the address bar.
+  let shownHash = '';
+
   const show = (): void => {
+    notifier.toggle(false);
+    shownHash = location.hash;
     view?.destroy();
     view = viewFor(app, location.hash);
     main.replaceChildren(view.el);
@@ -68,6 +73,22 @@ async function start(): Promise<void> {
     if (!firstView) view.el.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true });
     firstView = false;
     window.scrollTo(0, 0);
+    notifier.place();
+  };
+
+  /** Whether the page may move on: asks first when it holds unsaved work. */
+  const mayLeave = (): boolean => !view?.hasUnsavedChanges?.() || window.confirm(t('unsaved.leave'));
+  app.setLeaveGuard(mayLeave);
+
+  const onHashChange = (): void => {
+    // app.navigate() to the route on screen re-renders it; that loses nothing.
+    if (location.hash !== shownHash && !mayLeave()) {
+      // The hash has already changed; put the shown route back without a new
+      // history entry (replaceState fires no hashchange).
+      history.replaceState(null, '', shownHash);
+      return;
+    }
+    show();
   };
 
   const header = new Header(app, notifier, (lang) => {
@@ -86,6 +107,7 @@ async function start(): Promise<void> {
   });
 
   document.body.replaceChildren(header.el, main, notifier.panel, notifier.toastRegion);
+  notifier.attachTo(header.el);
 
   try {
     app.setUser(await api.me());
@@ -94,7 +116,12 @@ async function start(): Promise<void> {
   }
   header.render();
   live.start();
-  window.addEventListener('hashchange', show);
+  window.addEventListener('hashchange', onHashChange);
+  // A reload, a closed tab or another address: the browser asks with its own
+  // words (pages cannot choose the text any more).
+  window.addEventListener('beforeunload', (e) => {
+    if (view?.hasUnsavedChanges?.()) e.preventDefault();
+  });
   if (location.hash === '' || location.hash === '#' || location.hash === '#/')
     history.replaceState(null, '', '#/boards');
   show();

@@ -1,14 +1,22 @@
-// Toasts in a corner and the panel of recent notifications. Toasts sit in an
-// aria-live region so screen readers announce them; they fade after a few
-// seconds but wait while the pointer or focus is on them, so nobody loses a
-// toast they are reading or about to click.
+// Toasts in a corner and the panel of recent notifications. Toasts sit in a
+// log region (polite live region) so screen readers announce them; they fade
+// after a few seconds but wait while the pointer or focus is on them, so
+// nobody loses a toast they are reading or about to click.
+//
+// Toasts never cover what the user is working with: views mark such parts
+// (the grid, the rows of action buttons) with `data-keep-clear`, and the
+// stack goes to the corner of the window (or the edge next to it) where it
+// covers none of them, or the least.
+// The panel opens under the header, never over it, and closes when the page
+// changes.
 
 import type { App } from './app';
 import { fill, h } from './dom';
 import { Emitter } from './emitter';
-import { eventBoardId, eventText, wantsToast, type LiveEvent } from './events';
+import { countsAsUnread, eventBoardId, eventText, wantsToast, type LiveEvent } from './events';
 import { currentLang, t } from './i18n';
 import { href } from './router';
+import { GAP_PX, toastCorner } from './placement';
 import { formatDateTime } from './time';
 
 const TOAST_MS = 6000;
@@ -29,13 +37,18 @@ export class Notifier {
   readonly panel: HTMLElement;
   /** Unread count changed. */
   readonly unreadChanges = new Emitter<number>();
+  /** The panel opened or closed. */
+  readonly openChanges = new Emitter<boolean>();
   private readonly list: HTMLOListElement;
   private readonly entries: Entry[] = [];
   private unreadCount = 0;
+  private header: HTMLElement | null = null;
+  private placing = false;
 
   constructor(private readonly app: App) {
     this.toastRegion = h('div', {
       class: 'toasts',
+      role: 'log',
       'aria-live': 'polite',
       'aria-relevant': 'additions',
       'aria-label': t('notif.region'),
@@ -47,9 +60,61 @@ export class Notifier {
       hidden: true,
       'aria-labelledby': 'notif-title',
     });
+    this.panel.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      this.toggle(false);
+      document.getElementById('notif-button')?.focus();
+    });
     this.renderPanel();
     app.live.events.on((ev) => this.receive(ev));
     app.live.resets.on(() => this.add(null, t('event.reset'), true));
+    const replace = (): void => {
+      if (this.placing) return;
+      this.placing = true;
+      requestAnimationFrame(() => {
+        this.placing = false;
+        this.place();
+      });
+    };
+    window.addEventListener('scroll', replace, { passive: true });
+    window.addEventListener('resize', replace);
+    // A view that grows or shrinks (a new grid, an error line) moves the
+    // parts to keep clear without any scroll.
+    new ResizeObserver(replace).observe(document.body);
+  }
+
+  /** The page header: the panel opens below it and toasts stay clear of it. */
+  attachTo(header: HTMLElement): void {
+    this.header = header;
+  }
+
+  /** Puts the panel under the header and the toasts where they cover least
+   * of what the page marks `data-keep-clear` (see placement.ts); called
+   * again when the page scrolls, resizes or changes. */
+  place(): void {
+    const header = this.header?.getBoundingClientRect();
+    const headerBottom = Math.max(0, header?.bottom ?? 0);
+    if (this.open && this.header) {
+      // A sticky header stays on screen, so the panel stays under it; a
+      // header that scrolls away (phones) takes the panel with it.
+      const sticky = getComputedStyle(this.header).position === 'sticky';
+      this.panel.style.position = sticky ? 'fixed' : 'absolute';
+      this.panel.style.top = `${(sticky ? headerBottom : this.header.offsetTop + this.header.offsetHeight) + GAP_PX}px`;
+    }
+    const region = this.toastRegion;
+    if (region.childElementCount === 0) return;
+    const keep = [...document.querySelectorAll<HTMLElement>('[data-keep-clear]')]
+      .map((el) => el.getBoundingClientRect())
+      .filter((r) => r.width > 0 && r.height > 0);
+    const at = toastCorner(
+      keep,
+      region.offsetWidth,
+      region.offsetHeight,
+      document.documentElement.clientWidth,
+      window.innerHeight,
+      headerBottom,
+    );
+    region.style.inset = `${at.top}px auto auto ${at.left}px`;
   }
 
   get unread(): number {
@@ -61,12 +126,15 @@ export class Notifier {
   }
 
   toggle(open = !this.open): void {
+    if (open === this.open) return;
     this.panel.hidden = !open;
     if (open) {
       this.unreadCount = 0;
+      this.place();
       this.unreadChanges.emit(0);
       this.panel.querySelector<HTMLElement>('h2')?.focus();
     }
+    this.openChanges.emit(open);
   }
 
   /** Rebuilds the texts in the current language. */
@@ -83,7 +151,7 @@ export class Notifier {
   private add(event: LiveEvent | null, text: string, toast: boolean): void {
     this.entries.unshift({ event, text, at: new Date().toISOString() });
     this.entries.length = Math.min(this.entries.length, KEEP);
-    if (!this.open) {
+    if (!this.open && countsAsUnread(event, this.app.username)) {
       this.unreadCount++;
       this.unreadChanges.emit(this.unreadCount);
     }
@@ -96,7 +164,10 @@ export class Notifier {
     const toast = h('div', { class: 'toast', 'data-event': event?.name ?? 'reset' });
     const dismiss = (): void => {
       toast.classList.add('leaving');
-      window.setTimeout(() => toast.remove(), FADE_MS);
+      window.setTimeout(() => {
+        toast.remove();
+        this.place();
+      }, FADE_MS);
     };
     const body =
       boardId !== null
@@ -130,6 +201,7 @@ export class Notifier {
     toast.addEventListener('focusout', resume);
     while (this.toastRegion.children.length >= MAX_TOASTS) this.toastRegion.firstElementChild?.remove();
     this.toastRegion.append(toast);
+    this.place();
   }
 
   private renderPanel(): void {

@@ -105,7 +105,7 @@ export class AuthView implements View {
       this.app.navigate(this.next ?? href.boards());
       return;
     } catch (err) {
-      this.errors = fieldErrors(err);
+      this.errors = fieldErrors(err, errorText(err, { username: this.username, password: this.password }));
     }
     this.busy = false;
     this.render();
@@ -114,8 +114,9 @@ export class AuthView implements View {
   }
 }
 
-function fieldErrors(err: unknown): Partial<Record<Field, string>> {
-  const text = errorText(err);
+/** Where an error's sentence goes: under the field the server names, else
+ * above the button. */
+function fieldErrors(err: unknown, text: string): Partial<Record<Field, string>> {
   if (err instanceof ApiError) {
     if (err.field === 'username' || err.field === 'password') return { [err.field]: text };
     // A taken name is the username's fault even when the server names no field.

@@ -3,18 +3,14 @@
 import { ApiError } from '../api';
 import type { App, View } from '../app';
 import { fill, h, type Child } from '../dom';
-import { t } from '../i18n';
+import { describeError, type ErrorContext } from '../errors';
+import { currentLang, t } from '../i18n';
 import { href } from '../router';
 
-/** The sentence to show for a failed request: the server's own message
- * when it sent one, which is what points at the cause. */
-export function errorText(err: unknown): string {
-  if (err instanceof ApiError) {
-    if (err.code === 'network') return t('error.network');
-    if (err.status === 401) return t('error.sessionEnded');
-    return err.message;
-  }
-  return t('error.server', { message: err instanceof Error ? err.message : String(err) });
+/** The sentence to show for a failed request, in the user's language;
+ * `ctx` is what was sent, so the sentence can name the cause. */
+export function errorText(err: unknown, ctx: ErrorContext = {}): string {
+  return describeError(currentLang(), err, ctx);
 }
 
 /** A 401 means the cookie is gone: the header should say so at once. */

@@ -21,9 +21,9 @@ import {
 } from '../grid';
 import { GridView } from '../gridview';
 import { t } from '../i18n';
-import { PALETTE } from '../palette';
+import { PALETTE, colorLabel } from '../palette';
 import { href } from '../router';
-import type { Board, Cell, Dot } from '../types';
+import type { Board, BoardDraft, Cell, Dot } from '../types';
 import { errorText, noteSignedOut, replaceContent, signInPrompt } from './common';
 
 type ErrorSlot = 'name' | 'rows' | 'cols' | 'dots' | 'form';
@@ -53,6 +53,9 @@ export class EditorView implements View {
 
   private grid: GridView | null = null;
   private readonly unsubscribe: (() => void)[] = [];
+  /** The board as last loaded or saved (or the empty new one), to tell
+   * whether there is anything to lose. */
+  private baseline = '';
 
   constructor(
     private readonly app: App,
@@ -69,8 +72,19 @@ export class EditorView implements View {
         }
       }),
     );
+    this.baseline = this.snapshot();
     this.render();
     if (boardId !== null) void this.load(boardId);
+  }
+
+  private snapshot(): string {
+    return JSON.stringify([this.name, this.rows, this.cols, orderedDots(this.dots)]);
+  }
+
+  hasUnsavedChanges(): boolean {
+    if (this.deleted || this.loading || this.loadError !== null || !this.app.me) return false;
+    if (this.board && !isCreator(this.board.creator_username, this.app.me.username)) return false;
+    return this.snapshot() !== this.baseline;
   }
 
   title(): string {
@@ -92,6 +106,7 @@ export class EditorView implements View {
       this.colsText = String(b.cols);
       this.dots = b.dots.map((d) => ({ ...d, color: d.color.toLowerCase() }));
       this.color = startColor(this.dots, PALETTE_COLORS);
+      this.baseline = this.snapshot();
     } catch (err) {
       this.loadError = err instanceof ApiError && err.status === 404 ? t('error.notFound') : errorText(err);
     }
@@ -220,7 +235,7 @@ export class EditorView implements View {
       h('p', { class: 'status', id: 'board-status', role: 'status' }, this.status),
       h(
         'div',
-        { class: 'actions' },
+        { class: 'actions', 'data-keep-clear': '' },
         h(
           'button',
           { type: 'submit', class: 'button primary', id: 'save', disabled: this.saving },
@@ -301,7 +316,7 @@ export class EditorView implements View {
           'span',
           { class: 'swatch other' },
           h('span', { class: 'chip', style: `--c:${c}`, 'aria-hidden': 'true' }),
-          h('span', { class: 'swatch-name' }, c),
+          h('span', { class: 'swatch-name' }, colorLabel(c)),
           h('span', { class: 'swatch-count' }, t('editor.count', { n: countColor(this.dots, c) })),
         ),
       );
@@ -389,30 +404,32 @@ export class EditorView implements View {
       if (this.board) {
         this.board = await api.updateBoard(this.board.id, draft);
         this.name = this.board.name;
+        this.baseline = this.snapshot();
         this.status = t('editor.saved');
       } else {
         const created = await api.createBoard(draft);
         this.saving = false;
+        this.baseline = this.snapshot();
         this.app.flash(t('editor.created'));
         this.app.navigate(href.edit(created.id));
         return;
       }
     } catch (err) {
       noteSignedOut(this.app, err);
-      this.showError(err, sent);
+      this.showError(err, { ...draft, dots: sent });
     }
     this.saving = false;
     this.render();
     this.focusFirstError();
   }
 
-  private showError(err: unknown, sent: Dot[]): void {
-    const text = errorText(err);
+  private showError(err: unknown, draft: BoardDraft): void {
+    const text = errorText(err, { draft });
     const target = fieldTarget(err instanceof ApiError ? err.field : undefined);
     if (target.kind === 'dot') {
-      const dot = sent[target.index];
-      // The server's message already names the dot ("dot 3: …"); the cell
-      // is marked on the grid so it can be found.
+      const dot = draft.dots[target.index];
+      // The sentence names the dot's cell; the cell is also marked on the
+      // grid so it can be found.
       this.errorCell = dot ? [dot.row, dot.col] : null;
       this.errors.dots = text;
     } else {

@@ -28,6 +28,7 @@ export class Header {
     app.userChanges.on(() => this.render());
     app.live.states.on(() => this.renderConn());
     notifier.unreadChanges.on(() => this.renderBell());
+    notifier.openChanges.on(() => this.renderBell());
   }
 
   render(): void {
@@ -80,10 +81,7 @@ export class Header {
           class: 'bell',
           id: 'notif-button',
           'aria-controls': 'notif-panel',
-          onClick: () => {
-            this.notifier.toggle();
-            this.renderBell();
-          },
+          onClick: () => this.notifier.toggle(),
         }),
         lang,
         user,
@@ -128,6 +126,8 @@ export class Header {
   }
 
   private async signOut(): Promise<void> {
+    // Signing out reloads the view without the user's work: ask first.
+    if (!this.app.mayLeave()) return;
     try {
       await api.logout();
     } catch {

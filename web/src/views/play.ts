@@ -87,6 +87,12 @@ export class PlayView implements View {
     for (const off of this.unsubscribe) off();
   }
 
+  /** A drawing that differs from the saved path, while it could be saved. */
+  hasUnsavedChanges(): boolean {
+    const b = this.board;
+    return b !== null && this.app.me !== null && !this.deleted && !sameLines(b, this.lines, this.saved);
+  }
+
   private async load(): Promise<void> {
     try {
       const [board, path] = await Promise.all([api.getBoard(this.boardId), this.ownPath()]);
@@ -178,7 +184,7 @@ export class PlayView implements View {
           h('ul', { class: 'legend', id: 'legend' }),
           h(
             'div',
-            { class: 'actions' },
+            { class: 'actions', 'data-keep-clear': '' },
             h('button', { type: 'button', class: 'button', id: 'undo', onClick: () => this.undo() }, t('play.undo')),
             h(
               'button',
@@ -188,7 +194,7 @@ export class PlayView implements View {
           ),
           h(
             'div',
-            { class: 'actions save-row' },
+            { class: 'actions save-row', 'data-keep-clear': '' },
             this.app.me
               ? h(
                   'button',
@@ -459,7 +465,7 @@ export class PlayView implements View {
       this.saved = sent;
     } catch (err) {
       noteSignedOut(this.app, err);
-      this.say(errorText(err), 'error');
+      this.say(errorText(err, { segments }), 'error');
     }
     this.saving = false;
     this.renderNotices();

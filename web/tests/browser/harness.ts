@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 /** web/: this file sits two levels down, both as source and when bundled. */
@@ -160,7 +161,7 @@ export function launchChromium(): Promise<Browser> {
 export async function newUserPage(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     baseURL,
-    viewport: { width: 1280, height: 860 },
+    viewport: { ...DESKTOP },
     reducedMotion: 'reduce',
   });
   context.setDefaultTimeout(10_000);
@@ -211,4 +212,49 @@ export async function signIn(page: Page, username: string, password: string): Pr
 
 export async function connState(page: Page, state: string, timeout = 10_000): Promise<void> {
   await page.locator(`#conn[data-state="${state}"]`).waitFor({ timeout });
+}
+
+/** Widths the app is checked at: a desktop window and a phone. */
+export const DESKTOP = { width: 1280, height: 860 } as const;
+export const PHONE = { width: 390, height: 844 } as const;
+
+/**
+ * Runs the axe-core audit on the page as it is and returns the serious and
+ * critical violations, one line each with the elements at fault (empty when
+ * there are none).
+ */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const run = (window as unknown as { axe: typeof axe }).axe.run;
+    const result = await run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+/** Whether two boxes on screen share any area. */
+export function intersects(
+  a: { x: number; y: number; width: number; height: number },
+  b: { x: number; y: number; width: number; height: number },
+): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** Creates a board through the API with the page's session cookie. */
+export async function createBoardVia(
+  page: Page,
+  draft: { name: string; rows: number; cols: number; dots: { row: number; col: number; color: string }[] },
+): Promise<number> {
+  return page.evaluate(async (body) => {
+    const res = await fetch('/api/boards', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`POST /api/boards: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { id: number }).id;
+  }, draft);
 }

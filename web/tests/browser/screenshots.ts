@@ -1,13 +1,18 @@
 // Takes the screenshots in docs/screenshots/ with the same headless chromium
 // and the real server as the browser tests: the board list, the editor, the
-// play view and a toast. Run with `npm run screenshots` from web/.
+// play view, a toast over the list and over the editor and a sign-in error
+// in Polish at desktop width (boards.png, …), the same and the open
+// notifications panel at phone width (boards-phone.png, …). Run with
+// `npm run screenshots` from web/.
 
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 
 import {
+  DESKTOP,
   DotsServer,
+  PHONE,
   cell,
   connState,
   dragThrough,
@@ -87,6 +92,39 @@ async function clearToasts(page: Page): Promise<void> {
   await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
 }
 
+/** Bob's lines on "Plansza testowa": three colours joined, yellow not yet. */
+async function drawPlay(b: Page): Promise<void> {
+  await dragThrough(b, [
+    [0, 0],
+    [1, 0],
+    [2, 0],
+    [3, 0],
+    [4, 0],
+    [4, 1],
+  ]);
+  await dragThrough(b, [
+    [0, 2],
+    [0, 3],
+    [1, 3],
+    [2, 3],
+    [2, 2],
+    [2, 1],
+    [3, 1],
+  ]);
+  await dragThrough(b, [
+    [0, 4],
+    [1, 4],
+    [2, 4],
+    [3, 4],
+    [3, 3],
+  ]);
+  await dragThrough(b, [
+    [1, 2],
+    [1, 1],
+    [2, 1],
+  ]);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.mouse.move(0, 0);
   await page.screenshot({ path: join(out, `${name}.png`) });
@@ -109,63 +147,81 @@ async function main(): Promise<void> {
     const [first = 0, second = 0] = ids;
     ids.push(await createBoard(bob.page, BOARDS[2] as Draft));
 
-    const b = bob.page;
-    await b.goto('/#/boards');
-    await connState(b, 'connected');
-    await b.locator(`tr[data-board-id="${first}"]`).waitFor();
-    await clearToasts(b);
-    await shot(b, 'boards');
-
     const a = alice.page;
-    await a.goto(`/#/boards/${second}/edit`);
-    await a.locator('#board-name').waitFor();
-    await a.locator('#color-42d4f4').check();
-    await cell(a, 5, 0).click();
-    await a.locator('#board-name').focus();
-    await clearToasts(a);
-    await shot(a, 'editor');
+    const b = bob.page;
+    // The scenes leave drawings unsaved on purpose: leaving them is fine.
+    for (const p of [a, b]) p.on('dialog', (d) => void d.accept());
 
-    await b.goto(`/#/boards/${first}`);
-    await waitForText(b.locator('h1'), 'Plansza testowa');
-    await dragThrough(b, [
-      [0, 0],
-      [1, 0],
-      [2, 0],
-      [3, 0],
-      [4, 0],
-      [4, 1],
-    ]);
-    await dragThrough(b, [
-      [0, 2],
-      [0, 3],
-      [1, 3],
-      [2, 3],
-      [2, 2],
-      [2, 1],
-      [3, 1],
-    ]);
-    await dragThrough(b, [
-      [0, 4],
-      [1, 4],
-      [2, 4],
-      [3, 4],
-      [3, 3],
-    ]);
-    await dragThrough(b, [
-      [1, 2],
-      [1, 1],
-      [2, 1],
-    ]);
-    await clearToasts(b);
-    await shot(b, 'play');
+    const sizes = [
+      ['', DESKTOP, 'Nowa Plansza'],
+      ['-phone', PHONE, 'Wieczorna'],
+    ] as const;
+    for (const [suffix, size, toastBoard] of sizes) {
+      await a.setViewportSize(size);
+      await b.setViewportSize(size);
 
-    await b.goto('/#/boards');
-    await connState(b, 'connected');
-    await clearToasts(b);
-    await createBoard(a, { name: 'Nowa Plansza', rows: 3, cols: 3, dots: pairs(['#e6194b', [0, 0], [2, 2]]) });
-    await waitForText(b.locator('.toast'), 'created a new board: Nowa Plansza.');
-    await b.waitForTimeout(400);
-    await shot(b, 'toast');
+      await b.goto('/#/boards');
+      await connState(b, 'connected');
+      await b.locator(`tr[data-board-id="${first}"]`).waitFor();
+      await clearToasts(b);
+      await shot(b, `boards${suffix}`);
+
+      await a.goto(`/#/boards/${second}/edit`);
+      await a.locator('#board-name').waitFor();
+      await a.locator('#color-42d4f4').check();
+      await cell(a, 5, 0).click();
+      await a.locator('#board-name').focus();
+      await a.evaluate(() => window.scrollTo(0, 0));
+      await clearToasts(a);
+      await shot(a, `editor${suffix}`);
+      await cell(a, 5, 0).click(); // take the dot off again for the next size
+
+      await b.goto(`/#/boards/${first}`);
+      await waitForText(b.locator('h1'), 'Plansza testowa');
+      await drawPlay(b);
+      await b.evaluate(() => window.scrollTo(0, 0));
+      await clearToasts(b);
+      await shot(b, `play${suffix}`);
+
+      await b.goto('/#/boards');
+      await connState(b, 'connected');
+      await clearToasts(b);
+      await createBoard(a, { name: toastBoard, rows: 3, cols: 3, dots: pairs(['#e6194b', [0, 0], [2, 2]]) });
+      await waitForText(b.locator('.toast'), `created a new board: ${toastBoard}.`);
+      await b.waitForTimeout(400);
+      await shot(b, `toast${suffix}`);
+
+      // A toast over the editor stays clear of the grid and the buttons.
+      await a.goto(`/#/boards/${second}/edit`);
+      await a.locator('#delete').waitFor();
+      await connState(a, 'connected');
+      await a.locator('#delete').scrollIntoViewIfNeeded();
+      await clearToasts(a);
+      await createBoard(b, { name: `${toastBoard} 2`, rows: 3, cols: 3, dots: pairs(['#4363d8', [0, 0], [2, 2]]) });
+      await waitForText(a.locator('.toast'), `created a new board: ${toastBoard} 2.`);
+      await a.waitForTimeout(400);
+      await shot(a, `toast-editor${suffix}`);
+
+      // A mistake, in Polish: the wrong password is called that.
+      const guest = await newUserPage(browser, server.url);
+      await guest.page.setViewportSize(size);
+      await guest.page.goto('/#/signin');
+      await guest.page.locator('#lang').selectOption('pl');
+      await guest.page.locator('#username').fill('graczY');
+      await guest.page.locator('#password').fill('nie to hasło');
+      await guest.page.locator('form button[type="submit"]').click();
+      await waitForText(guest.page.locator('#form-error'), 'Nieprawidłowa nazwa użytkownika lub hasło.');
+      await shot(guest.page, `signin-error-pl${suffix}`);
+      await guest.context.close();
+
+      if (suffix === '-phone') {
+        await clearToasts(b);
+        await b.locator('#notif-button').click();
+        await b.locator('#notif-panel li').first().waitFor();
+        await shot(b, `notifications${suffix}`);
+        await b.locator('#notif-button').click();
+      }
+    }
   } finally {
     await browser.close();
     await server.dispose();

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 
 import {
   RESUME_WINDOW_MS,
+  countsAsUnread,
   eventBoardId,
   eventText,
   isCreator,
@@ -152,5 +153,25 @@ describe('resuming after a reload', () => {
     assert.equal(resumePoint('nonsense', now), 0);
     assert.equal(resumePoint(JSON.stringify({ id: -1, at: now }), now), 0);
     assert.equal(resumePoint(JSON.stringify({ id: 3 }), now), 0);
+  });
+});
+
+describe('the unread count', () => {
+  test('one’s own actions do not count; others’ and a reset do', () => {
+    const ev = newBoard();
+    assert.ok(ev);
+    assert.equal(countsAsUnread(ev, 'admin'), false);
+    assert.equal(countsAsUnread(ev, 'ADMIN'), false, 'usernames compare regardless of case');
+    assert.equal(countsAsUnread(ev, 'graczY'), true);
+    assert.equal(countsAsUnread(ev, null), true);
+    assert.equal(countsAsUnread(null, 'admin'), true);
+    const own = parseLiveEvent(
+      'pathUpdated',
+      '8',
+      JSON.stringify({ path_id: 3, board_id: 1, board_name: 'B', user_username: 'graczY', complete: true }),
+    );
+    assert.ok(own);
+    assert.equal(countsAsUnread(own, 'graczy'), false);
+    assert.equal(countsAsUnread(own, 'admin'), true);
   });
 });
