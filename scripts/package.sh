@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package of Dots (CPack): dots-server in /usr/bin, the
 # browser app in /usr/share/dots/web, the systemd unit in
-# /lib/systemd/system (installed, not enabled). Prints the package's path.
+# /usr/lib/systemd/system (installed, not enabled). Prints the package's path.
 #
 # Usage: scripts/package.sh [--check]
 #   --check  also unpack the package (dpkg-deb -x) into a temporary folder,
@@ -51,10 +51,10 @@ dpkg-deb -c "$deb" | awk '{print $NF}'
 dpkg-deb -f "$deb" Package Version Depends
 dpkg-deb -x "$deb" "$work/root"
 for f in usr/bin/dots-server usr/share/dots/web/index.html \
-  usr/share/dots/web/app.js lib/systemd/system/dots.service; do
+  usr/share/dots/web/app.js usr/lib/systemd/system/dots.service; do
   [[ -s $work/root/$f ]] || fail "$f is missing"
 done
-grep -q '^ExecStart=/usr/bin/dots-server ' "$work/root/lib/systemd/system/dots.service" ||
+grep -q '^ExecStart=/usr/bin/dots-server ' "$work/root/usr/lib/systemd/system/dots.service" ||
   fail "the unit does not start /usr/bin/dots-server"
 [[ -n $(dpkg-deb -f "$deb" Depends) ]] || fail "no Depends: (dpkg-shlibdeps)"
 
