@@ -1,5 +1,6 @@
 #include "app/options.hpp"
 
+#include "http/responses.hpp"
 #include "storage/database.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -261,6 +262,23 @@ std::unique_ptr<value_base> trusted_proxies(options& into) {
   return v;
 }
 
+std::unique_ptr<value_base> cors_origins(options& into) {
+  auto read = [](const std::string& text,
+                 std::vector<std::string>& out) -> std::optional<std::string> {
+    auto origins = http::parse_cors_origins(text);
+    if (!origins)
+      return origins.error().message;
+    out = std::move(origins).value();
+    return std::nullopt;
+  };
+  auto v = std::make_unique<checked<std::vector<std::string>>>(
+      options{}.cors_origins, read,
+      [&into](const std::vector<std::string>& o) { into.cors_origins = o; });
+  v->arg = "LIST";
+  v->fallback = "none";
+  return v;
+}
+
 std::optional<std::string> check_database(const std::string& v) {
   auto where = storage::parse_database_location(v);
   if (!where)
@@ -308,6 +326,11 @@ po::options_description describe(options& into) {
       "comma-separated addresses of reverse proxies whose X-Forwarded-For "
       "names the real client, for the login limit",
       trusted_proxies(into));
+  add(desc, "cors-origins",
+      "comma-separated origins (scheme://host[:port]) whose pages may use "
+      "the API and the stream from another site, with a Bearer token; '*' "
+      "opens the stream (only) to every site",
+      cors_origins(into));
   add(desc, "threads",
       "I/O threads, which accept connections, serve requests and write "
       "streams",

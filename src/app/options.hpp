@@ -23,6 +23,10 @@ struct options {
   unsigned db_statement_timeout_ms = 5000;
   unsigned event_poll_ms = 1000;            ///< the event log's slow poll
   std::vector<std::string> trusted_proxies; ///< IP addresses
+  /// Origins whose pages may read the API and the stream from another site,
+  /// canonical (http::parse_cors_origins), and `*` for the stream alone.
+  /// Empty: no CORS headers at all.
+  std::vector<std::string> cors_origins;
   /// I/O threads (one Asio shard each: accept, requests, streams).
   /// 0: one per core.
   unsigned threads = 0;

@@ -360,6 +360,7 @@ domain::result<void> server::start() {
   ctx.web_dir = web_dir;
   ctx.hubs = std::move(hubs);
   ctx.trusted_proxies = opts.trusted_proxies;
+  ctx.cors = http::cors_policy{opts.cors_origins};
 
   // Other instances' commits arrive as NOTIFY on one LISTEN connection,
   // waited on asynchronously by the first shard; each wakes the notifier,

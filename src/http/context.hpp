@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "http/responses.hpp" // cors_policy
 #include "http/stream_hub.hpp"
 #include "util/metrics.hpp"
 
@@ -63,6 +64,9 @@ struct app_context {
   /// Peers whose X-Forwarded-For is believed (a reverse proxy in front):
   /// the login limit then keys on the client the proxy names.
   std::vector<std::string> trusted_proxies;
+  /// The origins whose pages may read the API and the stream
+  /// (--cors-origins); empty: no CORS headers at all.
+  cors_policy cors;
   /// Set at shutdown: sessions close after their current response.
   std::atomic<bool> draining{false};
 };

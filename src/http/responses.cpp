@@ -2,6 +2,12 @@
 
 #include "domain/json.hpp"
 
+#include <algorithm>
+#include <boost/url/parse.hpp>
+#include <cctype>
+#include <charconv>
+#include <optional>
+
 namespace dots::http {
 
 using domain::error_kind;
@@ -111,6 +117,205 @@ response empty_response(const request& req, bhttp::status status) {
   res.keep_alive(req.keep_alive());
   res.prepare_payload();
   return res;
+}
+
+// -- cross-origin clients ---------------------------------------------------
+
+namespace {
+
+namespace urls = boost::urls;
+
+domain::error bad_origin(std::string_view text, const std::string& why) {
+  return domain::invalid(
+      "invalid_origin", "'" + std::string{text} + "' is not an origin: " + why +
+                            " (expected scheme://host[:port], e.g. "
+                            "https://app.example.com:8443)");
+}
+
+std::string lower(std::string_view text) {
+  std::string out{text};
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+}
+
+/// A DNS name as browsers send it in Origin (IDNs in their xn-- form):
+/// labels of letters, digits and '-', none empty, none starting or ending
+/// with '-'. A last label of digits only would be read by a browser as an
+/// IPv4 address ("127.1"), so it is not a name either.
+std::optional<std::string> check_name(std::string_view host) {
+  if (host.empty())
+    return "the host is empty";
+  std::string_view last;
+  for (std::string_view rest = host; !rest.empty();) {
+    const auto dot = rest.find('.');
+    const auto label = rest.substr(0, dot);
+    if (label.empty() || label.size() > 63)
+      return "the host has an empty or over-long label";
+    if (label.front() == '-' || label.back() == '-')
+      return "a host label may not start or end with '-'";
+    for (char c : label)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+        return "the host may hold only letters, digits, '-' and '.' (write "
+               "an international name in its xn-- form)";
+    last = label;
+    if (dot == std::string_view::npos)
+      break;
+    rest = rest.substr(dot + 1);
+    if (rest.empty())
+      return "the host ends with '.'";
+  }
+  if (all_digits(last))
+    return "the host is neither a name nor an IPv4 address";
+  return std::nullopt;
+}
+
+} // namespace
+
+domain::result<std::string> canonical_origin(std::string_view text) {
+  auto parsed = urls::parse_absolute_uri(text);
+  if (!parsed)
+    return bad_origin(text, "it is not an absolute URL");
+  const auto& u = *parsed;
+  const auto scheme = lower(u.scheme());
+  if (scheme != "http" && scheme != "https")
+    return bad_origin(text, "the scheme must be http or https");
+  if (!u.has_authority())
+    return bad_origin(text, "it has no host");
+  if (u.has_userinfo())
+    return bad_origin(text, "an origin has no user name or password");
+  if (!u.encoded_path().empty())
+    return bad_origin(text, "an origin has no path, not even a final '/'");
+  if (u.has_query())
+    return bad_origin(text, "an origin has no query");
+  std::string host;
+  switch (u.host_type()) {
+  case urls::host_type::name: {
+    if (auto problem = check_name(u.encoded_host()))
+      return bad_origin(text, *problem);
+    host = lower(u.encoded_host());
+    break;
+  }
+  case urls::host_type::ipv4:
+    host = u.host_ipv4_address().to_string();
+    break;
+  case urls::host_type::ipv6:
+    host = "[" + u.host_ipv6_address().to_string() + "]";
+    break;
+  default:
+    return bad_origin(text, "the host is not a name or an IP address");
+  }
+  std::string out = scheme + "://" + host;
+  if (u.has_port()) {
+    const std::string_view port = u.port();
+    unsigned value = 0;
+    auto [end, ec] =
+        std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc{} || end != port.data() + port.size() ||
+        value == 0 || value > 65535)
+      return bad_origin(text, "the port must be a number from 1 to 65535");
+    // Browsers leave the scheme's default port out of Origin.
+    const unsigned default_port = scheme == "https" ? 443 : 80;
+    if (value != default_port)
+      out += ":" + std::to_string(value);
+  }
+  return out;
+}
+
+domain::result<std::vector<std::string>>
+parse_cors_origins(std::string_view list) {
+  std::vector<std::string> out;
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && s.front() == ' ')
+      s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ')
+      s.remove_suffix(1);
+    return s;
+  };
+  if (trim(list).empty())
+    return out;
+  for (std::string_view rest = list;;) {
+    const auto comma = rest.find(',');
+    const auto item = trim(rest.substr(0, comma));
+    if (item.empty())
+      return domain::invalid("invalid_origin",
+                             "an empty entry in the list of origins (two "
+                             "commas, or a comma at an end)");
+    std::string entry{item};
+    if (item != "*") {
+      BOOST_OUTCOME_TRY(auto canonical, canonical_origin(item));
+      entry = std::move(canonical);
+    }
+    if (std::find(out.begin(), out.end(), entry) == out.end())
+      out.push_back(std::move(entry));
+    if (comma == std::string_view::npos)
+      break;
+    rest = rest.substr(comma + 1);
+  }
+  return out;
+}
+
+cors_policy::cors_policy(const std::vector<std::string>& entries) {
+  for (const auto& e : entries) {
+    if (e == "*")
+      public_stream_ = true;
+    else
+      origins_.push_back(e);
+  }
+}
+
+bool cors_policy::lists(std::string_view origin) const {
+  // Browsers send Origin in the canonical form the list is kept in; the
+  // case is ignored for other clients.
+  return std::any_of(
+      origins_.begin(), origins_.end(),
+      [origin](const std::string& o) { return beast::iequals(o, origin); });
+}
+
+cors_grant grant_cors(const cors_policy& policy, std::string_view origin,
+                      cors_scope scope) {
+  cors_grant out;
+  if (scope == cors_scope::none || policy.empty())
+    return out;
+  out.vary = policy.varies();
+  if (!origin.empty() && policy.lists(origin)) {
+    // Echoed as sent: the browser compares it byte for byte with its own.
+    out.allow_origin = std::string{origin};
+    out.credentials = true;
+  } else if (scope == cors_scope::stream && policy.public_stream()) {
+    out.allow_origin = "*";
+  }
+  return out;
+}
+
+bool is_preflight(const request& req) {
+  return req.method() == bhttp::verb::options &&
+         req.count(bhttp::field::origin) != 0 &&
+         req.count(bhttp::field::access_control_request_method) != 0;
+}
+
+void set_cors_fields(const cors_grant& grant, bhttp::fields& fields) {
+  if (grant.vary)
+    fields.set(bhttp::field::vary, "Origin");
+  if (grant.allow_origin.empty())
+    return;
+  fields.set(bhttp::field::access_control_allow_origin, grant.allow_origin);
+  if (grant.credentials)
+    fields.set(bhttp::field::access_control_allow_credentials, "true");
+  fields.set(bhttp::field::access_control_expose_headers, cors_exposed_headers);
+}
+
+void set_preflight_fields(std::string_view allow, bhttp::fields& fields) {
+  fields.set(bhttp::field::access_control_allow_methods, allow);
+  fields.set(bhttp::field::access_control_allow_headers, cors_allowed_headers);
+  fields.set(bhttp::field::access_control_max_age,
+             std::to_string(cors_max_age.count()));
 }
 
 } // namespace dots::http

@@ -43,6 +43,34 @@ boost::asio::awaitable<handler_result> stream_head(const exchange& x) {
   co_return reply{std::move(res)};
 }
 
+/// OPTIONS on the API and the stream: 204 with the endpoint's Allow (RFC
+/// 9110 section 9.3.7). answer() adds the CORS fields, and for a preflight
+/// from an allowed origin the preflight's; a preflight from any other
+/// origin gets this same plain answer, with no CORS field. The browser then
+/// refuses the cross-origin request itself, as it would on a 403, but the
+/// answer stays the one any OPTIONS gets: it tells the page nothing about
+/// which origins are listed, and a non-browser client still reads Allow.
+boost::asio::awaitable<handler_result> options(const exchange& x) {
+  auto res = empty_response(x.req, bhttp::status::no_content);
+  res.set(bhttp::field::allow, allow_of(*match_route(x.path).to));
+  co_return reply{std::move(res)};
+}
+
+/// Sets the CORS fields `grant` holds on an answer to `req`, reached
+/// through `to` (nullptr: no endpoint).
+void add_cors(reply& out, const cors_grant& grant, const request& req,
+              const endpoint* to) {
+  if (auto* res = std::get_if<response>(&out)) {
+    set_cors_fields(grant, *res);
+    if (!grant.allow_origin.empty() && to != nullptr && is_preflight(req) &&
+        res->result() == bhttp::status::no_content)
+      set_preflight_fields(allow_of(*to), *res);
+  } else if (auto* stream = std::get_if<stream_request>(&out)) {
+    stream->cors = grant;
+  }
+  // A file_response is the browser app's: never cross-origin.
+}
+
 // -- the table ----------------------------------------------------------------
 
 // What each method's handler checks first, for screen_head.
@@ -90,8 +118,8 @@ const std::array<endpoint, 13> table{{
 const std::array<std::string, table.size()>& allow_lists() {
   static const auto lists = [] {
     std::array<std::string, table.size()> out;
-    constexpr std::array methods{verb::get, verb::head, verb::post, verb::put,
-                                 verb::delete_};
+    constexpr std::array methods{verb::get, verb::head,    verb::post,
+                                 verb::put, verb::delete_, verb::options};
     for (std::size_t i = 0; i < table.size(); ++i)
       for (auto m : methods)
         if (handler_for(table[i], m) != nullptr) {
@@ -128,20 +156,32 @@ bool matches(std::string_view pattern, std::string_view path,
 
 } // namespace
 
+cors_grant cors_grant_of(const app_context& ctx, const request& req) {
+  return grant_cors(ctx.cors, req[bhttp::field::origin],
+                    cors_scope_of(parse_target(req.target()).path));
+}
+
 boost::asio::awaitable<reply> answer(app_context& ctx, const request& req,
                                      const std::string& peer) {
   const auto target = parse_target(req.target());
   const auto r = match_route(target.path);
   auto h = screen_head(r, target, req);
+  reply out = response{};
   if (h) {
     const exchange x{ctx,          req,           target.path, r.board_id,
                      target.query, target.params, peer};
-    auto out = co_await h.value()(x);
-    if (out.has_value())
-      co_return std::move(out).value();
-    co_return error_response(req, out.error(), allow_of(*r.to));
+    auto got = co_await h.value()(x);
+    out = got.has_value()
+              ? std::move(got).value()
+              : reply{error_response(req, got.error(), allow_of(*r.to))};
+  } else {
+    out = error_response(req, h.error(), r.to ? allow_of(*r.to) : "");
   }
-  co_return error_response(req, h.error(), r.to ? allow_of(*r.to) : "");
+  const auto grant = grant_cors(ctx.cors, req[bhttp::field::origin],
+                                cors_scope_of(target.path));
+  if (!grant.empty())
+    add_cors(out, grant, req, r.to);
+  co_return out;
 }
 
 domain::result<presented_token> credentials_of(const request& req) {
@@ -181,6 +221,14 @@ domain::result<handler> screen_head(const route& r, const request_target& t,
   return h;
 }
 
+cors_scope cors_scope_of(std::string_view path) {
+  if (path.starts_with("/api/"))
+    return cors_scope::api;
+  if (path.starts_with("/sse/"))
+    return cors_scope::stream;
+  return cors_scope::none;
+}
+
 std::span<const endpoint> route_table() {
   return table;
 }
@@ -197,6 +245,8 @@ handler handler_for(const endpoint& e, verb method) {
     return e.put;
   case verb::delete_:
     return e.del;
+  case verb::options:
+    return cors_scope_of(e.pattern) != cors_scope::none ? options : nullptr;
   default:
     return nullptr;
   }

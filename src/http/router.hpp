@@ -3,6 +3,7 @@
 #include "http/auth.hpp"
 #include "http/handler.hpp"
 #include "http/query.hpp" // the stream endpoint reads its query with it
+#include "http/responses.hpp"
 
 #include <boost/beast/http/verb.hpp>
 #include <cstdint>
@@ -14,13 +15,14 @@
 
 // The route table: the one list of endpoints, each with its path pattern
 // and its handler for each method it takes. Routing, the 405 with its
-// `Allow` header and HEAD all come from it. Matching is a pure function of
-// the path, testable without sockets.
+// `Allow` header, HEAD, and OPTIONS with the CORS headers of the API and
+// the stream all come from it. Matching is a pure function of the path,
+// testable without sockets.
 
 namespace dots::http {
 
-/// A set of the methods the table knows (GET, HEAD, POST, PUT, DELETE), one
-/// bit each (method_bit).
+/// A set of the methods the table knows (GET, HEAD, POST, PUT, DELETE,
+/// OPTIONS), one bit each (method_bit).
 using method_set = std::uint8_t;
 
 /// The bit of `m` in a method_set; 0 for a method outside the table.
@@ -37,6 +39,8 @@ constexpr method_set method_bit(boost::beast::http::verb m) {
     return 8;
   case verb::delete_:
     return 16;
+  case verb::options:
+    return 32;
   default:
     return 0;
   }
@@ -67,12 +71,20 @@ struct endpoint {
 /// Every endpoint, in matching order (the static files' "/*" last).
 std::span<const endpoint> route_table();
 
-/// The handler of `method` on `e`: HEAD wherever GET is; nullptr when the
+/// The part of the site `path` (a target's path, or a pattern of the
+/// table) is in, for CORS: under `/api/` the API, under `/sse/` the stream,
+/// anything else none.
+cors_scope cors_scope_of(std::string_view path);
+
+/// The handler of `method` on `e`: HEAD wherever GET is; OPTIONS on the API
+/// and the stream (cors_scope_of), answered 204 with `Allow`, plus the
+/// preflight's headers for an allowed origin (answer()); nullptr when the
 /// endpoint does not take the method (405).
 handler handler_for(const endpoint& e, boost::beast::http::verb method);
 
 /// The `Allow` header of `e`: exactly the methods handler_for accepts, in
-/// the order GET, HEAD, POST, PUT, DELETE (RFC 9110 section 10.2.1).
+/// the order GET, HEAD, POST, PUT, DELETE, OPTIONS (RFC 9110 section
+/// 10.2.1).
 std::string_view allow_of(const endpoint& e);
 
 /// Where a path leads.
@@ -110,11 +122,18 @@ domain::error unsupported_json_type();
 domain::result<handler> screen_head(const route& r, const request_target& t,
                                     const request& head);
 
+/// The CORS grant of a request (grant_cors): its Origin against
+/// `ctx.cors`, for the part of the site its target reaches.
+cors_grant cors_grant_of(const app_context& ctx, const request& req);
+
 /// Answers one request through the table: matches its target, screens it
 /// (screen_head), runs the handler of its method and, when that fails,
 /// turns the error into the response; the one place where that happens.
-/// `peer` is the socket's remote address. Reads and writes nothing:
-/// testable without sockets.
+/// Every answer on the API and the stream, errors included, then gets the
+/// request's CORS fields (cors_grant_of; a stream takes them into its
+/// head), and the answer to a preflight from an allowed origin its
+/// preflight fields. `peer` is the socket's remote address. Reads and
+/// writes nothing: testable without sockets.
 boost::asio::awaitable<reply> answer(app_context& ctx, const request& req,
                                      const std::string& peer);
 

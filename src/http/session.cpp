@@ -78,6 +78,8 @@ net::awaitable<void> refuse_unread(app_context& ctx, beast::tcp_stream& stream,
                                    const domain::error& err,
                                    std::string_view allow = {}) {
   auto res = error_response(head, err, allow);
+  // A cross-origin page reads the refusal like any other answer.
+  set_cors_fields(cors_grant_of(ctx, head), res);
   res.keep_alive(false);
   ctx.metrics->count_response(res.result_int());
   stream.expires_after(std::chrono::seconds{5});
@@ -215,6 +217,13 @@ net::awaitable<void> run_session(app_context& ctx, shard& home,
       if (auto err = read_failure(ec)) {
         request head;
         head.version(11);
+        // What was read of its target and Origin decides its CORS fields
+        // (a body over the limit is refused before the head counts as
+        // done, but its fields are all there).
+        const auto& read = parser.get();
+        head.target(read.target());
+        if (auto origin = read.find(bhttp::field::origin); origin != read.end())
+          head.set(bhttp::field::origin, origin->value());
         co_await refuse_unread(ctx, stream, head, *err);
       }
       co_return;

@@ -87,6 +87,15 @@ const std::string& stream_head() {
   return bytes;
 }
 
+/// The head of a stream with CORS fields: made per stream, since they
+/// depend on the request's Origin; only cross-origin streams pay for it.
+std::string stream_head(const cors_grant& cors) {
+  bhttp::response<bhttp::empty_body> head{bhttp::status::ok, 11};
+  set_stream_head_fields(head);
+  set_cors_fields(cors, head);
+  return serialized(head);
+}
+
 /// Waits until `w` has written all it queued (the kernel may still hold
 /// some); false when the stream closed meanwhile (client gone, a bound
 /// exceeded, stalled, shutdown).
@@ -215,13 +224,15 @@ namespace {
 
 /// The 503 of a stream the notifier gave no replay for: without the replay
 /// the client would silently miss events, so it is told to retry.
-net::awaitable<void> refuse(tcp::socket& socket, const app_context& ctx) {
+net::awaitable<void> refuse(tcp::socket& socket, const app_context& ctx,
+                            const cors_grant& cors) {
   bhttp::response<bhttp::empty_body> refusal{bhttp::status::service_unavailable,
                                              11};
   refusal.set(bhttp::field::server, "dots");
   refusal.set(
       bhttp::field::retry_after,
       std::to_string(refused_stream_retry_after(ctx.streams.retry).count()));
+  set_cors_fields(cors, refusal);
   refusal.keep_alive(false);
   refusal.prepare_payload();
   ctx.metrics->count_response(503);
@@ -256,16 +267,19 @@ net::awaitable<std::optional<std::int64_t>> open(app_context& ctx, shard& home,
   auto page =
       co_await http::ask<actors::replay_frames>(ctx.sys, ctx.notifier, ask);
   if (!page) {
-    co_await refuse(writer.socket(), ctx);
+    co_await refuse(writer.socket(), ctx, asked.cors);
     co_return std::nullopt;
   }
   auto lines = domain::encode_sse_retry(ctx.streams.retry);
   if (!asked.last_event_id)
     lines += domain::encode_sse_id(page->last_id);
+  const auto cross_origin_head =
+      asked.cors.empty() ? std::string{} : stream_head(asked.cors);
+  const auto& head = asked.cors.empty() ? stream_head() : cross_origin_head;
   // One write for the head and the first lines: a connect costs one
   // syscall, and clients and proxies see the stream's first bytes at once.
   // It cannot stall: a new socket's send buffer always has room for it.
-  const std::array<net::const_buffer, 2> opening{net::buffer(stream_head()),
+  const std::array<net::const_buffer, 2> opening{net::buffer(head),
                                                  net::buffer(lines)};
   ctx.metrics->count_response(200);
   auto [ec, n] = co_await net::async_write(writer.socket(), opening,

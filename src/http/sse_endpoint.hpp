@@ -27,6 +27,9 @@ struct stream_request {
   /// The last event id the client saw (`Last-Event-ID`, or `lastEventId=`
   /// for clients that cannot set headers); nullopt: a fresh stream.
   std::optional<std::int64_t> last_event_id;
+  /// The CORS fields of the stream's head (router's answer(); none unless
+  /// --cors-origins is set).
+  cors_grant cors;
 };
 
 /// The Retry-After (RFC 9110, section 10.2.3) a refused stream may name:

@@ -105,6 +105,14 @@ std::vector<option_case> every_option() {
                    (std::vector<std::string>{"127.0.0.1", "::1"}));
        },
        "10.0.0.1"},
+      {"cors-origins", "DOTS_CORS_ORIGINS",
+       "https://App.example.com, http://127.0.0.2:5173",
+       [](const options& o) {
+         EXPECT_EQ(o.cors_origins,
+                   (std::vector<std::string>{"https://app.example.com",
+                                             "http://127.0.0.2:5173"}));
+       },
+       "*"},
   };
 }
 
@@ -521,6 +529,43 @@ TEST(AppOptions, TrustedProxiesMustBeAddresses) {
   EXPECT_NE(message.find("proxy.lan"), std::string::npos) << message;
 }
 
+TEST(AppOptions, CorsOriginsAreCheckedAtStart) {
+  // A mistake in the list is a start error naming the option (or the
+  // variable) and the entry, never a server that silently grants nothing.
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"https://app.example.com/", "no path"},
+      {"app.example.com", "not an absolute URL"},
+      {"ftp://app.example.com", "http or https"},
+      {"https://app.example.com,,*", "empty entry"},
+      {"https://*.example.com", "letters, digits"},
+  };
+  for (const auto& [value, reason] : cases) {
+    SCOPED_TRACE(value);
+    const auto message = error_of({"--cors-origins", value});
+    EXPECT_TRUE(message.starts_with("--cors-origins: ")) << message;
+    EXPECT_NE(message.find(reason), std::string::npos) << message;
+    const auto from_env = error_of({}, {{"DOTS_CORS_ORIGINS", value}});
+    EXPECT_TRUE(from_env.starts_with("DOTS_CORS_ORIGINS: ")) << from_env;
+  }
+  const auto named = error_of({"--cors-origins", "https://a.example/"});
+  EXPECT_NE(named.find("'https://a.example/'"), std::string::npos) << named;
+}
+
+TEST(AppOptions, CorsOriginsTakeStarAndAnEmptyList) {
+  auto star = parse({"--cors-origins", "*"});
+  ASSERT_TRUE(star) << star.error().message;
+  EXPECT_EQ(star.value().cors_origins, std::vector<std::string>{"*"});
+  auto both = parse({"--cors-origins=*,http://localhost:5173"});
+  ASSERT_TRUE(both) << both.error().message;
+  EXPECT_EQ(both.value().cors_origins,
+            (std::vector<std::string>{"*", "http://localhost:5173"}));
+  // Empty on the command line: none, over whatever the environment says.
+  auto none =
+      parse({"--cors-origins="}, {{"DOTS_CORS_ORIGINS", "https://a.example"}});
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none.value().cors_origins.empty());
+}
+
 TEST(AppOptions, DefaultsAreWhatHelpPrints) {
   auto defaults = parse({});
   ASSERT_TRUE(defaults) << defaults.error().message;
@@ -561,6 +606,11 @@ TEST(AppOptions, DefaultsAreWhatHelpPrints) {
        {"none",
         [](const options& o) {
           return o.trusted_proxies.empty();
+        }}},
+      {"cors-origins",
+       {"none",
+        [](const options& o) {
+          return o.cors_origins.empty();
         }}},
   };
   for (const auto& [name, words] : worded) {

@@ -1339,17 +1339,17 @@ TEST_F(E2eApiBadRequests, HttpLayer) {
       {"missing board", "GET", "/api/boards/{missing}", "", who::anonymous, "",
        404, "not_found"},
       {"DELETE on the board list", "DELETE", "/api/boards", "", who::alice, "",
-       405, "method_not_allowed", "", "GET, HEAD, POST"},
+       405, "method_not_allowed", "", "GET, HEAD, POST, OPTIONS"},
       {"PATCH on a board", "PATCH", "/api/boards/{board}", valid_board(),
        who::alice, "application/json", 405, "method_not_allowed", "",
-       "GET, HEAD, PUT, DELETE"},
+       "GET, HEAD, PUT, DELETE, OPTIONS"},
       {"POST on a path", "POST", "/api/boards/{board}/path", "{}", who::alice,
        "application/json", 405, "method_not_allowed", "",
-       "GET, HEAD, PUT, DELETE"},
+       "GET, HEAD, PUT, DELETE, OPTIONS"},
       {"GET on login", "GET", "/api/auth/login", "", who::anonymous, "", 405,
-       "method_not_allowed", "", "POST"},
+       "method_not_allowed", "", "POST, OPTIONS"},
       {"POST on me", "POST", "/api/auth/me", "", who::alice, "", 405,
-       "method_not_allowed", "", "GET, HEAD"},
+       "method_not_allowed", "", "GET, HEAD, OPTIONS"},
   });
 }
 

@@ -450,10 +450,10 @@ TEST_F(Api, UnknownPathsAre404) {
 
 TEST_F(Api, MethodsAnEndpointDoesNotTakeAre405WithItsAllow) {
   for (auto [m, target, allow] :
-       {std::tuple{verb::delete_, "/api/boards", "GET, HEAD, POST"},
-        {verb::post, "/api/boards/1", "GET, HEAD, PUT, DELETE"},
-        {verb::get, "/api/auth/login", "POST"},
-        {verb::post, "/api/auth/me", "GET, HEAD"},
+       {std::tuple{verb::delete_, "/api/boards", "GET, HEAD, POST, OPTIONS"},
+        {verb::post, "/api/boards/1", "GET, HEAD, PUT, DELETE, OPTIONS"},
+        {verb::get, "/api/auth/login", "POST, OPTIONS"},
+        {verb::post, "/api/auth/me", "GET, HEAD, OPTIONS"},
         {verb::patch, "/healthz", "GET, HEAD"}}) {
     auto res = send(make(m, target));
     EXPECT_EQ(res.result_int(), 405) << target;

@@ -149,3 +149,220 @@ TEST(Responses, HeadKeepsStatusHeadersAndLengthButNoBody) {
 
 } // namespace
 } // namespace dots::http
+
+// -- cross-origin clients ---------------------------------------------------
+
+namespace dots::http {
+namespace {
+
+TEST(CorsOrigins, AnOriginIsKeptAsBrowsersSendIt) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"https://app.example.com", "https://app.example.com"},
+      {"HTTP://App.Example.COM", "http://app.example.com"},
+      {"http://127.0.0.2:5173", "http://127.0.0.2:5173"},
+      {"http://localhost:8080", "http://localhost:8080"},
+      {"https://xn--bcher-kva.example", "https://xn--bcher-kva.example"},
+      // The scheme's default port is left out of Origin.
+      {"http://a.example:80", "http://a.example"},
+      {"https://a.example:443", "https://a.example"},
+      {"http://a.example:443", "http://a.example:443"},
+      {"http://a.example:08080", "http://a.example:8080"},
+      // IPv6 in its compressed form, as the URL standard writes it.
+      {"http://[0:0:0:0:0:0:0:1]:3000", "http://[::1]:3000"},
+      {"http://[::1]", "http://[::1]"},
+  };
+  for (const auto& [text, canonical] : cases) {
+    auto got = canonical_origin(text);
+    ASSERT_TRUE(got) << text << ": " << got.error().message;
+    EXPECT_EQ(got.value(), canonical) << text;
+  }
+}
+
+TEST(CorsOrigins, AnythingButAnOriginIsRefusedWithAReason) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"", "not an absolute URL"},
+      {"app.example.com", "not an absolute URL"},
+      {"//app.example.com", "not an absolute URL"},
+      {"ftp://app.example.com", "http or https"},
+      {"file:///tmp", "http or https"},
+      {"http:app.example.com", "no host"},
+      {"http://app.example.com/", "no path"},
+      {"http://app.example.com/app", "no path"},
+      {"http://app.example.com?x=1", "no query"},
+      {"http://app.example.com#top", "not an absolute URL"},
+      {"http://user@app.example.com", "no user name"},
+      {"http://", "host is empty"},
+      {"http://:8080", "host is empty"},
+      {"http://app.example.com:", "port"},
+      {"http://app.example.com:0", "port"},
+      {"http://app.example.com:65536", "port"},
+      {"http://app.example.com:99999999999", "port"},
+      {"http://app_example.com", "letters, digits"},
+      {"http://b%C3%BCcher.example", "letters, digits"},
+      {"http://app..example", "empty or over-long label"},
+      {"http://app.example.", "ends with '.'"},
+      {"http://-app.example", "start or end with '-'"},
+      {"http://127.1", "neither a name nor an IPv4"},
+      {"http://[v1.fe]", "not a name or an IP"},
+      {"null", "not an absolute URL"},
+      {"*.example.com", "not an absolute URL"},
+  };
+  for (const auto& [text, reason] : cases) {
+    SCOPED_TRACE(text);
+    auto got = canonical_origin(text);
+    ASSERT_FALSE(got) << got.value();
+    EXPECT_EQ(got.error().kind, domain::error_kind::invalid);
+    EXPECT_EQ(got.error().code, "invalid_origin");
+    EXPECT_NE(got.error().message.find("'" + text + "'"), std::string::npos)
+        << got.error().message;
+    EXPECT_NE(got.error().message.find(reason), std::string::npos)
+        << got.error().message;
+  }
+}
+
+TEST(CorsOrigins, AListIsSplitTrimmedCheckedAndDeduplicated) {
+  auto got = parse_cors_origins(
+      " https://a.example , http://127.0.0.2:5173,*,HTTPS://A.example:443");
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got.value(),
+            (std::vector<std::string>{"https://a.example",
+                                      "http://127.0.0.2:5173", "*"}));
+  auto star = parse_cors_origins("*");
+  ASSERT_TRUE(star);
+  EXPECT_EQ(star.value(), std::vector<std::string>{"*"});
+  for (const char* none : {"", "  "}) {
+    auto empty = parse_cors_origins(none);
+    ASSERT_TRUE(empty);
+    EXPECT_TRUE(empty.value().empty());
+  }
+}
+
+TEST(CorsOrigins, OneBadEntrySpoilsTheList) {
+  for (const char* list : {"https://a.example,", ",https://a.example",
+                           "https://a.example,,*", "https://a.example, ,*"}) {
+    auto got = parse_cors_origins(list);
+    ASSERT_FALSE(got) << list;
+    EXPECT_NE(got.error().message.find("empty entry"), std::string::npos)
+        << got.error().message;
+  }
+  auto bad = parse_cors_origins("https://a.example,https://b.example/");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("'https://b.example/'"), std::string::npos)
+      << bad.error().message;
+  // `*` is the whole word, not a pattern.
+  EXPECT_FALSE(parse_cors_origins("https://*.example"));
+  EXPECT_FALSE(parse_cors_origins("**"));
+}
+
+cors_policy policy_of(const std::string& list) {
+  auto entries = parse_cors_origins(list);
+  EXPECT_TRUE(entries) << entries.error().message;
+  return cors_policy{entries ? entries.value() : std::vector<std::string>{}};
+}
+
+TEST(CorsGrant, NoPolicyGrantsNothingAnywhere) {
+  const cors_policy none;
+  EXPECT_TRUE(none.empty());
+  for (auto scope : {cors_scope::none, cors_scope::api, cors_scope::stream})
+    for (const char* origin : {"", "https://a.example"})
+      EXPECT_TRUE(grant_cors(none, origin, scope).empty());
+}
+
+TEST(CorsGrant, AListedOriginGetsItselfAndCredentialsOnTheApiAndTheStream) {
+  const auto policy = policy_of("https://a.example,http://127.0.0.2:5173");
+  for (auto scope : {cors_scope::api, cors_scope::stream}) {
+    auto g = grant_cors(policy, "http://127.0.0.2:5173", scope);
+    EXPECT_EQ(g.allow_origin, "http://127.0.0.2:5173");
+    EXPECT_TRUE(g.credentials);
+    EXPECT_TRUE(g.vary);
+    // Another origin, or none: nothing granted, but the answer still
+    // depends on Origin.
+    for (const char* other : {"https://b.example", "", "null",
+                              "http://127.0.0.2:5174", "https://a.example/"}) {
+      auto o = grant_cors(policy, other, scope);
+      EXPECT_EQ(o.allow_origin, "") << other;
+      EXPECT_FALSE(o.credentials) << other;
+      EXPECT_TRUE(o.vary) << other;
+    }
+  }
+  // The browser app, health checks and metrics are never cross-origin.
+  EXPECT_TRUE(
+      grant_cors(policy, "https://a.example", cors_scope::none).empty());
+}
+
+TEST(CorsGrant, StarOpensTheStreamOnlyAndNeverWithCredentials) {
+  const auto policy = policy_of("*");
+  EXPECT_FALSE(policy.empty());
+  EXPECT_TRUE(policy.public_stream());
+  for (const char* origin : {"https://anyone.example", ""}) {
+    auto stream = grant_cors(policy, origin, cors_scope::stream);
+    EXPECT_EQ(stream.allow_origin, "*");
+    EXPECT_FALSE(stream.credentials);
+    // Every origin gets the same answer: nothing varies.
+    EXPECT_FALSE(stream.vary);
+    EXPECT_TRUE(grant_cors(policy, origin, cors_scope::api).empty());
+  }
+}
+
+TEST(CorsGrant, StarAndAListTogether) {
+  const auto policy = policy_of("*,https://a.example");
+  auto listed = grant_cors(policy, "https://a.example", cors_scope::stream);
+  EXPECT_EQ(listed.allow_origin, "https://a.example");
+  EXPECT_TRUE(listed.credentials);
+  auto other = grant_cors(policy, "https://b.example", cors_scope::stream);
+  EXPECT_EQ(other.allow_origin, "*");
+  EXPECT_FALSE(other.credentials);
+  EXPECT_TRUE(other.vary);
+  auto api = grant_cors(policy, "https://b.example", cors_scope::api);
+  EXPECT_EQ(api.allow_origin, "");
+  EXPECT_TRUE(api.vary);
+  EXPECT_EQ(
+      grant_cors(policy, "https://a.example", cors_scope::api).allow_origin,
+      "https://a.example");
+}
+
+TEST(CorsFields, WhatAGrantWrites) {
+  response granted{bhttp::status::ok, 11};
+  set_cors_fields(cors_grant{"https://a.example", true, true}, granted);
+  EXPECT_EQ(granted[bhttp::field::access_control_allow_origin],
+            "https://a.example");
+  EXPECT_EQ(granted[bhttp::field::access_control_allow_credentials], "true");
+  EXPECT_EQ(granted[bhttp::field::vary], "Origin");
+  EXPECT_EQ(granted[bhttp::field::access_control_expose_headers],
+            "Allow, Location, Retry-After, WWW-Authenticate");
+
+  response star{bhttp::status::ok, 11};
+  set_cors_fields(cors_grant{"*", false, false}, star);
+  EXPECT_EQ(star[bhttp::field::access_control_allow_origin], "*");
+  EXPECT_EQ(star.count(bhttp::field::access_control_allow_credentials), 0u);
+  EXPECT_EQ(star.count(bhttp::field::vary), 0u);
+
+  response refused{bhttp::status::ok, 11};
+  set_cors_fields(cors_grant{"", false, true}, refused);
+  EXPECT_EQ(refused[bhttp::field::vary], "Origin");
+  for (const auto& f : refused)
+    EXPECT_FALSE(f.name_string().starts_with("Access-Control-"))
+        << f.name_string();
+
+  response preflight{bhttp::status::no_content, 11};
+  set_preflight_fields("GET, HEAD, OPTIONS", preflight);
+  EXPECT_EQ(preflight[bhttp::field::access_control_allow_methods],
+            "GET, HEAD, OPTIONS");
+  EXPECT_EQ(preflight[bhttp::field::access_control_allow_headers],
+            "Authorization, Content-Type, Last-Event-ID");
+  EXPECT_EQ(preflight[bhttp::field::access_control_max_age], "600");
+}
+
+TEST(CorsFields, APreflightIsOptionsWithOriginAndRequestMethod) {
+  request req{bhttp::verb::options, "/api/boards", 11};
+  EXPECT_FALSE(is_preflight(req));
+  req.set(bhttp::field::origin, "https://a.example");
+  EXPECT_FALSE(is_preflight(req));
+  req.set(bhttp::field::access_control_request_method, "POST");
+  EXPECT_TRUE(is_preflight(req));
+  req.method(bhttp::verb::post);
+  EXPECT_FALSE(is_preflight(req));
+}
+
+} // namespace
+} // namespace dots::http

@@ -81,25 +81,50 @@ TEST(RouteTable, HeadIsAllowedExactlyWhereGetIs) {
 
 TEST(RouteTable, MethodsOutsideTheTableHaveNoHandler) {
   for (const auto& e : route_table())
-    for (auto m : {verb::patch, verb::options, verb::trace, verb::connect})
+    for (auto m : {verb::patch, verb::trace, verb::connect})
       EXPECT_EQ(handler_for(e, m), nullptr) << e.pattern << " " << name_of(m);
 }
 
+TEST(RouteTable, OptionsIsAnsweredOnTheApiAndTheStreamOnly) {
+  // Where cross-origin pages may come (preflights), and nowhere else: the
+  // browser app, health checks and metrics are same-origin.
+  for (const auto& e : route_table()) {
+    SCOPED_TRACE(std::string{e.pattern});
+    const bool cross_origin =
+        e.pattern.starts_with("/api/") || e.pattern.starts_with("/sse/");
+    EXPECT_EQ(handler_for(e, verb::options) != nullptr, cross_origin);
+    EXPECT_EQ(cors_scope_of(e.pattern) != cors_scope::none, cross_origin);
+  }
+}
+
+TEST(RouteTable, CorsScopeOfAPath) {
+  EXPECT_EQ(cors_scope_of("/sse/notifications/"), cors_scope::stream);
+  EXPECT_EQ(cors_scope_of("/sse/notifications"), cors_scope::stream);
+  EXPECT_EQ(cors_scope_of("/api/boards/7/path"), cors_scope::api);
+  // Unknown paths under /api/ are the API's 404s.
+  EXPECT_EQ(cors_scope_of("/api/nope"), cors_scope::api);
+  for (const char* other :
+       {"/", "/index.html", "/healthz", "/readyz", "/metrics", "/api", "/sse",
+        "/apifoo/x", "/assets/api/x.js"})
+    EXPECT_EQ(cors_scope_of(other), cors_scope::none) << other;
+}
+
 TEST(RouteTable, TheContractsEndpointsAndTheirAllow) {
-  // ../shared/spec/api.md, with HEAD wherever GET is.
+  // ../shared/spec/api.md, with HEAD wherever GET is and OPTIONS on the
+  // API and the stream (preflights of cross-origin pages).
   const std::vector<std::pair<std::string, std::string>> expected{
       {"/healthz", "GET, HEAD"},
       {"/readyz", "GET, HEAD"},
       {"/metrics", "GET, HEAD"},
-      {"/sse/notifications/", "GET, HEAD"},
-      {"/sse/notifications", "GET, HEAD"},
-      {"/api/auth/register", "POST"},
-      {"/api/auth/login", "POST"},
-      {"/api/auth/logout", "POST"},
-      {"/api/auth/me", "GET, HEAD"},
-      {"/api/boards", "GET, HEAD, POST"},
-      {"/api/boards/7", "GET, HEAD, PUT, DELETE"},
-      {"/api/boards/7/path", "GET, HEAD, PUT, DELETE"},
+      {"/sse/notifications/", "GET, HEAD, OPTIONS"},
+      {"/sse/notifications", "GET, HEAD, OPTIONS"},
+      {"/api/auth/register", "POST, OPTIONS"},
+      {"/api/auth/login", "POST, OPTIONS"},
+      {"/api/auth/logout", "POST, OPTIONS"},
+      {"/api/auth/me", "GET, HEAD, OPTIONS"},
+      {"/api/boards", "GET, HEAD, POST, OPTIONS"},
+      {"/api/boards/7", "GET, HEAD, PUT, DELETE, OPTIONS"},
+      {"/api/boards/7/path", "GET, HEAD, PUT, DELETE, OPTIONS"},
       {"/", "GET, HEAD"},
       {"/index.html", "GET, HEAD"},
       {"/assets/app-1234.js", "GET, HEAD"},

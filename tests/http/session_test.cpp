@@ -278,10 +278,12 @@ using namespace std::chrono_literals;
 
 class SessionRoutes : public test::app_test {
 protected:
-  SessionRoutes() {
+  /// `cors`: the server's --cors-origins (default: none).
+  explicit SessionRoutes(const std::vector<std::string>& cors = {}) {
     ctx_ = make_app();
     ctx_->limits.max_body_bytes = 4096;
     ctx_->limits.max_header_bytes = 4096;
+    ctx_->cors = cors_policy{cors};
     // The stream's GET opens a real stream on this shard.
     home_.hub = std::make_shared<stream_hub>(home_.io(), stream_limits{});
     net::co_spawn(home_.io(), accept_all(), net::detached);
@@ -629,6 +631,143 @@ TEST_F(SessionRoutes, ExpectIsIgnoredWhereTheRfcSaysSo) {
   auto c = connect();
   c.send(request_bytes("GET", "/healthz", "Expect: 100-continue\r\n"));
   EXPECT_EQ(c.read().result_int(), 200);
+}
+
+// -- cross-origin clients
+// -------------------------------------------------------
+
+/// Every route with `--cors-origins http://127.0.0.2:5173`.
+class SessionCors : public SessionRoutes {
+protected:
+  SessionCors()
+      : SessionRoutes({std::string{listed}}) {}
+
+  static constexpr std::string_view listed = "http://127.0.0.2:5173";
+
+  /// The Access-Control-* fields of `res`, as "Name: value".
+  static std::set<std::string>
+  cors_fields(const bhttp::response<bhttp::string_body>& res) {
+    std::set<std::string> out;
+    for (const auto& f : res)
+      if (f.name_string().starts_with("Access-Control-"))
+        out.insert(std::string{f.name_string()} + ": " +
+                   std::string{f.value()});
+    return out;
+  }
+};
+
+TEST_F(SessionCors, APreflightFromTheListedOriginIsAnsweredOnTheApiAndStream) {
+  const std::string preflight =
+      "Origin: " + std::string{listed} +
+      "\r\nAccess-Control-Request-Method: PUT\r\n"
+      "Access-Control-Request-Headers: authorization, content-type\r\n";
+  int answered = 0;
+  for (const auto& e : route_table()) {
+    const auto path = path_for(e.pattern, 1);
+    SCOPED_TRACE(path);
+    auto res = roundtrip("OPTIONS", path, preflight);
+    if (cors_scope_of(e.pattern) == cors_scope::none) {
+      // Same-origin parts: OPTIONS is not theirs, and nothing is granted.
+      EXPECT_EQ(res.result_int(), 405);
+      EXPECT_TRUE(cors_fields(res).empty());
+      continue;
+    }
+    ++answered;
+    EXPECT_EQ(res.result_int(), 204);
+    EXPECT_TRUE(res.body().empty());
+    EXPECT_EQ(res[bhttp::field::allow], allow_of(e));
+    EXPECT_NE(allow_of(e).find("OPTIONS"), std::string_view::npos);
+    EXPECT_EQ(res[bhttp::field::vary], "Origin");
+    const std::set<std::string> expected{
+        "Access-Control-Allow-Origin: http://127.0.0.2:5173",
+        "Access-Control-Allow-Credentials: true",
+        "Access-Control-Allow-Methods: " + std::string{allow_of(e)},
+        "Access-Control-Allow-Headers: Authorization, Content-Type, "
+        "Last-Event-ID",
+        "Access-Control-Max-Age: 600",
+        "Access-Control-Expose-Headers: Allow, Location, Retry-After, "
+        "WWW-Authenticate"};
+    EXPECT_EQ(cors_fields(res), expected);
+    EXPECT_TRUE(res.keep_alive());
+  }
+  EXPECT_EQ(answered, 9); // every endpoint under /api/ and /sse/
+}
+
+TEST_F(SessionCors, APreflightFromAnotherOriginGetsThePlainAnswer) {
+  for (const char* origin : {"http://127.0.0.2:5174", "https://127.0.0.2:5173",
+                             "null", "http://evil.example"}) {
+    SCOPED_TRACE(origin);
+    auto res =
+        roundtrip("OPTIONS", "/sse/notifications/",
+                  std::string{"Origin: "} + origin +
+                      "\r\nAccess-Control-Request-Method: GET\r\n"
+                      "Access-Control-Request-Headers: last-event-id\r\n");
+    EXPECT_EQ(res.result_int(), 204);
+    EXPECT_EQ(res[bhttp::field::allow], "GET, HEAD, OPTIONS");
+    EXPECT_EQ(res[bhttp::field::vary], "Origin");
+    EXPECT_TRUE(cors_fields(res).empty());
+  }
+  // A plain OPTIONS, no CORS at all: the methods of the resource.
+  auto plain = roundtrip("OPTIONS", "/api/boards");
+  EXPECT_EQ(plain.result_int(), 204);
+  EXPECT_EQ(plain[bhttp::field::allow], "GET, HEAD, POST, OPTIONS");
+  EXPECT_TRUE(cors_fields(plain).empty());
+}
+
+TEST_F(SessionCors, ErrorsReachTheListedOriginToo) {
+  const std::string origin = "Origin: " + std::string{listed} + "\r\n";
+  // From the handler's screening (401), with what a client needs to read.
+  auto me = roundtrip("GET", "/api/auth/me", origin);
+  EXPECT_EQ(me.result_int(), 401);
+  EXPECT_EQ(me[bhttp::field::access_control_allow_origin], listed);
+  EXPECT_EQ(me[bhttp::field::www_authenticate], "Bearer");
+  // An unknown path of the API.
+  auto nope = roundtrip("GET", "/api/nope", origin);
+  EXPECT_EQ(nope.result_int(), 404);
+  EXPECT_EQ(nope[bhttp::field::access_control_allow_origin], listed);
+  // Refused from the head of an Expect: 100-continue request, and for a
+  // body over the limit: the session's own answers.
+  const std::vector<std::pair<std::string, int>> refused{
+      {"Expect: 100-continue\r\nContent-Type: application/json\r\n"
+       "Content-Length: 2\r\n",
+       401},
+      {"Content-Type: application/json\r\nContent-Length: 5000\r\n", 413}};
+  for (const auto& [fields, status] : refused) {
+    auto c = connect();
+    c.send("POST /api/boards HTTP/1.1\r\nHost: dots.test\r\n" + origin +
+           fields + "\r\n");
+    auto res = c.read();
+    EXPECT_EQ(res.result_int(), status);
+    EXPECT_EQ(res[bhttp::field::access_control_allow_origin], listed);
+    EXPECT_EQ(res[bhttp::field::access_control_allow_credentials], "true");
+  }
+  // The browser app is never cross-origin.
+  auto page = roundtrip("GET", "/index.html", origin);
+  EXPECT_TRUE(cors_fields(page).empty());
+  EXPECT_EQ(page.count(bhttp::field::vary), 0u);
+}
+
+TEST_F(SessionCors, TheStreamsHeadCarriesTheGrant) {
+  const std::string origin = "Origin: " + std::string{listed} + "\r\n";
+  auto g = connect();
+  g.send(request_bytes("GET", "/sse/notifications/", origin));
+  auto get = g.read(false, true);
+  EXPECT_EQ(get.result_int(), 200);
+  EXPECT_EQ(get[bhttp::field::content_type], "text/event-stream");
+  EXPECT_EQ(get[bhttp::field::access_control_allow_origin], listed);
+  EXPECT_EQ(get[bhttp::field::access_control_allow_credentials], "true");
+  EXPECT_EQ(get[bhttp::field::vary], "Origin");
+  // HEAD says the same.
+  auto head = roundtrip("HEAD", "/sse/notifications/", origin);
+  EXPECT_EQ(cors_fields(head), cors_fields(get));
+  // Another origin's stream opens as before, with nothing granted.
+  auto o = connect();
+  o.send(request_bytes("GET", "/sse/notifications/",
+                       "Origin: http://evil.example\r\n"));
+  auto other = o.read(false, true);
+  EXPECT_EQ(other.result_int(), 200);
+  EXPECT_TRUE(cors_fields(other).empty());
+  EXPECT_EQ(other[bhttp::field::vary], "Origin");
 }
 
 } // namespace
