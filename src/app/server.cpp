@@ -361,6 +361,13 @@ domain::result<void> server::start() {
   ctx.hubs = std::move(hubs);
   ctx.trusted_proxies = opts.trusted_proxies;
   ctx.cors = http::cors_policy{opts.cors_origins};
+  if (!opts.cors_origins.empty()) {
+    std::string listed;
+    for (const auto& o : opts.cors_origins)
+      listed += (listed.empty() ? "" : ", ") + o;
+    log::info("cross-origin requests allowed from ", listed,
+              " (* is the stream only)");
+  }
 
   // Other instances' commits arrive as NOTIFY on one LISTEN connection,
   // waited on asynchronously by the first shard; each wakes the notifier,

@@ -1695,7 +1695,7 @@ TEST(E2eApiProcess, HelpMentionsEveryOption) {
        {"--listen", "--db", "--threads", "--log-level", "--web-dir",
         "--keepalive-seconds", "--event-retention", "--max-streams",
         "--stream-queue-frames", "--stream-queue-bytes", "--login-limit",
-        "--request-timeout", "--help", "--version"})
+        "--request-timeout", "--cors-origins", "--help", "--version"})
     EXPECT_NE(r.out.find(option), std::string::npos)
         << option << " is missing from:\n"
         << r.out;
