@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 #include <limits>
 #include <optional>
 
@@ -147,6 +148,50 @@ json::array cell_array(const cell& c) {
   return json::array{c.row, c.col};
 }
 
+/// Whether `v` holds a number that is not finite anywhere inside. Boost.JSON
+/// 1.81 reads a number past the range of a double (`1e400`) as infinity and
+/// writes infinity as `Infinity`, which is no JSON (RFC 8259, section 6).
+/// The parser's depth limit bounds the recursion.
+bool has_non_finite(const json::value& v) {
+  switch (v.kind()) {
+  case json::kind::double_:
+    return !std::isfinite(v.get_double());
+  case json::kind::array:
+    for (const auto& e : v.get_array())
+      if (has_non_finite(e))
+        return true;
+    return false;
+  case json::kind::object:
+    for (const auto& m : v.get_object())
+      if (has_non_finite(m.value()))
+        return true;
+    return false;
+  default:
+    return false;
+  }
+}
+
+/// `v` with every non-finite number replaced by null, as ECMAScript's
+/// JSON.stringify writes them.
+void null_non_finite(json::value& v) {
+  switch (v.kind()) {
+  case json::kind::double_:
+    if (!std::isfinite(v.get_double()))
+      v = nullptr;
+    return;
+  case json::kind::array:
+    for (auto& e : v.get_array())
+      null_non_finite(e);
+    return;
+  case json::kind::object:
+    for (auto& m : v.get_object())
+      null_non_finite(m.value());
+    return;
+  default:
+    return;
+  }
+}
+
 } // namespace
 
 result<json::value> parse_json(std::string_view text) {
@@ -156,6 +201,9 @@ result<json::value> parse_json(std::string_view text) {
   auto v = json::parse(json::string_view(text.data(), text.size()), ec);
   if (ec)
     return invalid("invalid_json", "malformed JSON: " + ec.message());
+  if (has_non_finite(v))
+    return invalid("invalid_json",
+                   "malformed JSON: a number is too large to represent");
   return v;
 }
 
@@ -273,7 +321,11 @@ json::value to_json(const error& e) {
 }
 
 std::string serialize(const json::value& v) {
-  return json::serialize(v);
+  if (!has_non_finite(v))
+    return json::serialize(v);
+  auto copy = v;
+  null_non_finite(copy);
+  return json::serialize(copy);
 }
 
 } // namespace dots::domain

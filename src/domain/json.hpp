@@ -16,7 +16,9 @@
 
 namespace dots::domain {
 
-/// Parses text into a JSON value; "invalid_json" on malformed input.
+/// Parses text into a JSON value; "invalid_json" on malformed input,
+/// including a number too large for a double (`1e400`): Boost.JSON would
+/// read it as infinity, which no JSON text can hold (RFC 8259, section 6).
 result<boost::json::value> parse_json(std::string_view text);
 
 /// `{"name", "rows", "cols", "dots"}` → board_draft.
@@ -38,7 +40,9 @@ boost::json::value to_json(const user& u);
 boost::json::value to_json(const board_page& page);
 boost::json::value to_json(const error& e); ///< `{"error": {...}}`
 
-/// Serialises a value to compact JSON text.
+/// Serialises a value to compact JSON text; always valid JSON: a number
+/// that is not finite is written as null, as ECMAScript's JSON.stringify
+/// does (Boost.JSON 1.81 would write `Infinity`).
 std::string serialize(const boost::json::value& v);
 
 } // namespace dots::domain

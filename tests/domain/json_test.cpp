@@ -1,6 +1,7 @@
 #include "domain/json.hpp"
 
 #include <gtest/gtest.h>
+#include <limits>
 #include <string>
 
 namespace dots::domain {
@@ -56,6 +57,27 @@ TEST(JsonParse, RejectsInvalidUtf8AndLoneSurrogates) {
   expect_error(parse_json("\"\xff\""), "invalid_json", "");
   expect_error(parse_json("\"\xC0\xAF\""), "invalid_json", "");
   expect_error(parse_json(R"("\ud800")"), "invalid_json", "");
+}
+
+TEST(JsonParse, RejectsNumbersTooLargeForADouble) {
+  // Found by fuzzing (fuzz/sse_frame): Boost.JSON reads these as infinity.
+  for (auto text :
+       {"1e400", "-1e400", "[1, {\"a\": 123456789e999}]", "{\"rows\": 1E309}"})
+    expect_error(parse_json(text), "invalid_json", "");
+  // The largest finite ones are numbers like any other.
+  EXPECT_TRUE(parse_json("[1.7976931348623157e308, -4.9e-324, 1e-400]"));
+}
+
+TEST(JsonSerialize, AlwaysWritesJsonTextEvenForInfinity) {
+  // The fuzz target's input: any JSON it reads, written back, parses.
+  json::value inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(serialize(inf), "null");
+  json::value nested = json::object{
+      {"a", json::array{1, -std::numeric_limits<double>::infinity(), 2.5}},
+      {"b", std::numeric_limits<double>::quiet_NaN()}};
+  EXPECT_EQ(serialize(nested), R"({"a":[1,null,2.5E0],"b":null})");
+  EXPECT_TRUE(parse_json(serialize(nested)));
+  EXPECT_EQ(serialize(json::array{1, 2}), "[1,2]");
 }
 
 TEST(JsonParse, RejectsDeepNesting) {
