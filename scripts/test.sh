@@ -30,7 +30,9 @@ thread)
     -DDOTS_BUILD_TESTS=ON -DDOTS_BUILD_BENCHMARKS=OFF -DDOTS_BUILD_WEB=OFF
   # Stop at the first report; a report in the server's log fails its test.
   # The suppressions cover third-party libraries only (see the file).
-  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp"
+  # history_size=7: the longest access history, so that the earlier access
+  # of a report still has its stack (tests/tsan.supp says why it matters).
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 history_size=7 suppressions=$root/tests/tsan.supp"
   cd "$build"
   # Labels are the test binaries' names (tests/CMakeLists.txt). Left out:
   # the two floods (thousands of events from several writers into 1,000

@@ -1268,6 +1268,18 @@ TEST(Sse, StalledReadersAreDroppedAndTheirMemoryComesBack) {
       std::this_thread::sleep_for(20ms);
     }
   }};
+  // Joined however the test ends (an ASSERT returns early): a joinable
+  // thread's destructor would end the process, and the server's log with
+  // it.
+  struct join_sampler {
+    std::atomic<bool>& on;
+    std::thread& t;
+    ~join_sampler() {
+      on = false;
+      if (t.joinable())
+        t.join();
+    }
+  } sampler_guard{sampling, sampler};
 
   constexpr int replaying = 300;
   constexpr int live = 200;
