@@ -20,4 +20,11 @@ struct frame {
 
 using frame_ptr = std::shared_ptr<const frame>;
 
+/// Whether `f` is a comment (a keep-alive): a block of lines that start
+/// with ':', which EventSource ignores (WHATWG HTML, "Interpreting an event
+/// stream"). `reset` has no id and no event type either, but is no comment.
+inline bool is_comment(const frame& f) noexcept {
+  return !f.type && !f.bytes.empty() && f.bytes.front() == ':';
+}
+
 } // namespace dots::domain

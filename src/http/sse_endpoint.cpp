@@ -287,6 +287,7 @@ net::awaitable<std::optional<std::int64_t>> open(app_context& ctx, shard& home,
   if (ec)
     co_return std::nullopt;
   writer.note_written(n);
+  writer.note_client_id(asked.last_event_id.value_or(page->last_id));
   auto at = page->last_id;
   auto more = page->more;
   if (asked.last_event_id)

@@ -1,5 +1,6 @@
 #include "http/stream_writer.hpp"
 
+#include "domain/sse.hpp"
 #include "http/stream_hub.hpp"
 
 #include <algorithm>
@@ -50,12 +51,31 @@ void stream_writer::replay(std::span<const domain::frame_ptr> frames) {
     const auto& f = frames[i];
     if (closed_)
       return;
-    if (!filter_.passes(*f))
+    if (!filter_.passes(*f)) {
+      // Live, an event this stream does not take still moves its resume
+      // point (sent with the next keep-alive). Ids only grow.
+      if (live_)
+        last_id_ = std::max(last_id_, f->id);
       continue;
+    }
     if (f->id != 0) {
       if (f->id <= last_id_)
         continue;
       last_id_ = f->id;
+      client_id_ = f->id;
+    } else if (live_ && last_id_ > client_id_ && domain::is_comment(*f)) {
+      // A keep-alive after skipped events: the bare `id:` goes first. What
+      // was gathered so far goes out before it, in order.
+      if (count > 0 && !writing_)
+        write_now(take.data(), count, frames);
+      count = 0;
+      if (closed_)
+        return;
+      write_one(std::make_shared<const domain::frame>(domain::frame{
+          last_id_, std::nullopt, 0, domain::encode_sse_id(last_id_)}));
+      client_id_ = last_id_;
+      if (closed_)
+        return;
     }
     if (writing_ || count == take.size()) {
       // Behind a write in flight (or past one gather): queued, and sent
@@ -73,6 +93,15 @@ void stream_writer::replay(std::span<const domain::frame_ptr> frames) {
   }
   if (count > 0 && !closed_)
     write_now(take.data(), count, frames);
+}
+
+void stream_writer::write_one(const domain::frame_ptr& f) {
+  if (writing_) {
+    enqueue(f);
+    return;
+  }
+  const std::size_t first = 0;
+  write_now(&first, 1, std::span<const domain::frame_ptr>{&f, 1});
 }
 
 void stream_writer::write_now(const std::size_t* take, std::size_t count,

@@ -84,12 +84,25 @@ public:
   /// opening lines) as written, for the stall check's accounting.
   void note_written(std::size_t bytes) noexcept { wrote(bytes); }
 
+  /// The last event id the client holds once the opening is written: the
+  /// opening's `id:` line, or the Last-Event-ID it resumed with. From then
+  /// on the writer follows it through every `id:` it writes.
+  void note_client_id(std::int64_t id) noexcept { client_id_ = id; }
+
   /// Hands live frames to the stream, oldest first. Each is skipped when
   /// the filter rejects it or its id is not above the last one sent (an id
   /// of 0, a comment, always passes); while held, set aside (up to the
   /// queue bounds: past them the held frames are let go and `missed()`
   /// says so, since the replay can still read them from the log); else
   /// written as `replay()` writes them.
+  ///
+  /// Resume point (api.md, "Live notifications"): once live, a stream whose
+  /// filter skipped events since the last `id:` it wrote gets a bare
+  /// `id: <n>` block, n the newest skipped id, just before the next
+  /// keep-alive. EventSource records it as its last event id and fires
+  /// nothing, so a client that missed only events it filtered out resumes
+  /// without `reset`. At most one such block per keep-alive interval, and
+  /// none while the replay is still being written.
   void push(std::span<const domain::frame_ptr> frames);
 
   /// Writes frames now, live or not: the opening, replay pages. Written at
@@ -133,6 +146,9 @@ private:
   /// Sets `f` aside until go_live(); lets every held frame go when a bound
   /// is exceeded.
   void hold(const domain::frame_ptr& f);
+  /// Writes `f` now, or queues it behind the write in flight (a bound
+  /// exceeded closes the stream, as in replay()).
+  void write_one(const domain::frame_ptr& f);
   /// Writes batch[take[0..count)] at once; what the socket does not take
   /// goes on asynchronously.
   void write_now(const std::size_t* take, std::size_t count,
@@ -153,8 +169,11 @@ private:
   tcp::socket socket_;
   stream_filter filter_;
   stream_hub& hub_;
-  /// The highest event id handed to the socket (or covered by the replay).
+  /// The highest event id handed to the socket (or covered by the replay,
+  /// or, once live, skipped by the filter).
   std::int64_t last_id_ = 0;
+  /// The last event id the client holds: the last `id:` line written.
+  std::int64_t client_id_ = 0;
   /// False while held (until go_live()).
   bool live_ = false;
   /// An asynchronous write is in flight; new frames queue behind it.

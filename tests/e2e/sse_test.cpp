@@ -917,6 +917,45 @@ TEST(Sse, FiltersByEventNameAndBoard) {
   }
 }
 
+TEST(Sse, AFilteredStreamThatSkippedOthersEventsResumesWithoutReset) {
+  // Issue example: a stream on ?board=X sees 15 events about other boards go
+  // by, with a retention of 10, then resumes. api.md, "Live notifications":
+  // its resume point keeps moving (a bare `id:`, with the next keep-alive),
+  // so it is not told to reset though it missed nothing it asked for.
+  test_server s{{"--event-retention", "10", "--keepalive-seconds", "1"}};
+  auto ivy = sign_up(s.base(), "ivy");
+  const auto x = create_board(s, ivy, "watched"); // event 1
+  const auto query = "?board=" + std::to_string(x);
+  auto watcher = open_stream(s, query);
+  ASSERT_EQ(watcher->last_event_id(), "1") << watcher->raw();
+  for (int i = 0; i < 15; ++i) // events 2-16
+    create_board(s, ivy, "other " + std::to_string(i));
+  ASSERT_TRUE(eventually([&] { return watcher->last_event_id() == "16"; }, 5s))
+      << watcher->raw();
+  EXPECT_TRUE(watcher->events().empty()) << "a bare id fires no event";
+  EXPECT_NE(watcher->raw().find("\n\nid: 16\n\n: keep-alive\n\n"),
+            std::string::npos)
+      << watcher->raw();
+  watcher->stop();
+
+  auto p = save_path(s, ivy, x, false); // event 17, about X
+  ASSERT_EQ(p.status, 201) << p.body;
+  // Resumed from where EventSource would: no reset, the missed event once.
+  auto resumed = open_stream(s, query, {"Last-Event-ID: 16"});
+  ASSERT_TRUE(resumed->wait_events(1)) << resumed->raw();
+  auto got = resumed->events();
+  EXPECT_EQ(got.front().event, "newPath") << resumed->raw();
+  EXPECT_EQ(id_of(got.front()), 17);
+  EXPECT_EQ(resumed->raw().find("event: reset"), std::string::npos)
+      << resumed->raw();
+  // Without the moving resume point the client would have come back with
+  // the id of its last event, 1, which is past the retained window.
+  auto stale = open_stream(s, query, {"Last-Event-ID: 1"});
+  ASSERT_TRUE(stale->wait_events(1)) << stale->raw();
+  EXPECT_EQ(stale->events().front().event, "reset") << stale->raw();
+  stop_all({resumed.get(), stale.get()});
+}
+
 // -- 7. a slow client is dropped, the others get everything -------------------
 
 TEST(Sse, SlowClientIsDroppedWhileOthersReceiveEverything) {

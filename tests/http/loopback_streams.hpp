@@ -40,6 +40,13 @@ inline frame_ptr comment_frame(const std::string& text) {
       frame{0, std::nullopt, 0, domain::encode_sse_comment(text)});
 }
 
+/// The bare `id: <n>` block a filtered stream gets before a keep-alive
+/// once it skipped events (stream_writer::push).
+inline frame_ptr position_frame(std::int64_t id) {
+  return std::make_shared<const frame>(
+      frame{id, std::nullopt, 0, domain::encode_sse_id(id)});
+}
+
 inline std::string bytes_of(const std::vector<frame_ptr>& frames) {
   std::string out;
   for (const auto& f : frames)

@@ -35,13 +35,18 @@ TEST_F(StreamWriter, FiltersByTypeAndBoard) {
   const auto end = comment_frame("end");
   for (const auto& f : {f1, f2, f3, ka, f4, f5, end})
     deliver(f);
-  expect_exactly(boards_only, {f1, ka, f4}, end);
-  expect_exactly(board7, {f1, f3, ka}, end);
-  expect_exactly(updates_of_7, {f3, ka}, end);
+  // Before a comment (a keep-alive; here also the end marker), a stream
+  // that skipped events since its last `id:` gets a bare one: its resume
+  // point moves past what it filtered out.
+  expect_exactly(boards_only,
+                 {f1, position_frame(3), ka, f4, position_frame(5)}, end);
+  expect_exactly(board7, {f1, f3, ka, position_frame(5)}, end);
+  expect_exactly(updates_of_7, {f3, ka, position_frame(5)}, end);
   expect_exactly(everything, {f1, f2, f3, ka, f4, f5}, end);
-  // Filtered-out frames are not counted as delivered (+1: the end marker).
+  // Filtered-out frames are not counted as delivered; the bare ids are
+  // (+1: the end marker).
   EXPECT_EQ(hub_->frames_delivered.load(),
-            (3u + 1) + (3 + 1) + (2 + 1) + (6 + 1));
+            (5u + 1) + (4 + 1) + (3 + 1) + (6 + 1));
 }
 
 TEST_F(StreamWriter, KeepAliveReachesAStreamThatFiltersEverythingElse) {
@@ -50,8 +55,49 @@ TEST_F(StreamWriter, KeepAliveReachesAStreamThatFiltersEverythingElse) {
   const auto ka = comment_frame("keep-alive");
   deliver(event_frame(1, event_type::new_board, 1));
   deliver(ka);
-  EXPECT_EQ(read_bytes(none, ka->bytes.size()), ka->bytes);
+  EXPECT_EQ(read_bytes(none, 7 + ka->bytes.size()), "id: 1\n\n" + ka->bytes);
   EXPECT_EQ(ka->bytes, ": keep-alive\n\n");
+}
+
+TEST_F(StreamWriter, ABareIdMovesTheResumePointOncePerKeepAliveAfterSkips) {
+  // api.md, "Live notifications": a filtered stream's resume point keeps
+  // moving while the events it skips go by.
+  auto& board7 = connect({~0u, 7});
+  board7.writer->note_client_id(10);
+  board7.writer->go_live(10);
+  const auto ka = comment_frame("keep-alive");
+  // Nothing skipped yet: a plain keep-alive.
+  deliver(ka);
+  // Skipped events 11-25 (other boards), then two keep-alives: one bare id
+  // with the newest skipped, then nothing new to say.
+  for (std::int64_t id = 11; id <= 25; ++id)
+    deliver(event_frame(id, event_type::new_board, 8));
+  deliver(ka);
+  deliver(ka);
+  // An event it takes carries its own id; nothing skipped after it.
+  const auto mine = event_frame(26, event_type::new_path, 7);
+  deliver(mine);
+  deliver(ka);
+  const auto end = comment_frame("end");
+  deliver(end);
+  expect_exactly(board7, {ka, position_frame(25), ka, ka, mine, ka}, end);
+}
+
+TEST_F(StreamWriter, NoBareIdWhileTheReplayIsStillBeingWritten) {
+  // Held (replaying), live frames it filters out do not move anything: the
+  // replay decides what the client has seen until go_live().
+  auto& board7 = connect({~0u, 7});
+  board7.writer->note_client_id(3);
+  const auto ka = comment_frame("keep-alive");
+  deliver(event_frame(4, event_type::new_board, 8));
+  deliver(ka);
+  // The replay covered up to 4 (event 4 filtered out): once live, the
+  // first keep-alive, the one held during the replay, moves the client to 4.
+  board7.writer->go_live(4);
+  deliver(ka);
+  const auto end = comment_frame("end");
+  deliver(end);
+  expect_exactly(board7, {position_frame(4), ka, ka}, end);
 }
 
 TEST_F(StreamWriter, NoEventIsSentTwice) {
@@ -93,7 +139,9 @@ TEST_F(StreamWriter, HeldUntilLiveThenReplayedIdsAreDropped) {
   // Nothing goes out while the replay is being written.
   EXPECT_EQ(drain(c), "");
   EXPECT_EQ(hub_->frames_delivered.load(), 0u);
-  // The replay ended at 4: 3 and 4 were in it; the rest follow in order.
+  // The replay ended at 4: 3 and 4 were in it (so the client holds id 4);
+  // the rest follow in order.
+  c.writer->note_client_id(4);
   c.writer->go_live(4);
   for (const auto& f : {f5, f7, end})
     deliver(f);

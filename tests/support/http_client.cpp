@@ -225,6 +225,7 @@ void sse_client::feed(const char* p, std::size_t n) {
       return; // wait: the LF of a CRLF may come next
     pending_.erase(0, eol + skip);
     if (line.empty()) {
+      last_event_id_ = current_.id;
       if (has_data_) {
         if (current_.event.empty())
           current_.event = "message";
@@ -312,6 +313,11 @@ bool sse_client::closed() const {
 std::string sse_client::retry() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return retry_;
+}
+
+std::string sse_client::last_event_id() const {
+  std::lock_guard<std::mutex> lock{mtx_};
+  return last_event_id_;
 }
 
 // -- stuck_client -------------------------------------------------------------

@@ -72,6 +72,10 @@ public:
   std::string raw() const; ///< every byte received
   bool closed() const;
   std::string retry() const; ///< the last `retry:` value
+  /// The last event id as EventSource keeps it: set by every block that
+  /// ends with an `id:` seen, events and bare `id:` blocks alike (WHATWG
+  /// HTML, "dispatch the event", step 1). What a browser would resume from.
+  std::string last_event_id() const;
 
   /// Closes the connection (within about a second).
   void stop();
@@ -92,6 +96,7 @@ private:
   std::string pending_;
   sse_event current_;
   bool has_data_ = false;
+  std::string last_event_id_;
   std::vector<sse_event> events_;
   std::size_t comments_ = 0;
   std::string retry_;
