@@ -201,9 +201,6 @@ result<json::value> parse_json(std::string_view text) {
   auto v = json::parse(json::string_view(text.data(), text.size()), ec);
   if (ec)
     return invalid("invalid_json", "malformed JSON: " + ec.message());
-  if (has_non_finite(v))
-    return invalid("invalid_json",
-                   "malformed JSON: a number is too large to represent");
   return v;
 }
 

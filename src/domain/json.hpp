@@ -16,9 +16,9 @@
 
 namespace dots::domain {
 
-/// Parses text into a JSON value; "invalid_json" on malformed input,
-/// including a number too large for a double (`1e400`): Boost.JSON would
-/// read it as infinity, which no JSON text can hold (RFC 8259, section 6).
+/// Parses text into a JSON value; "invalid_json" on malformed input. A
+/// number too large for a double (`1e400`) reads as infinity (Boost.JSON
+/// 1.81); the body rules then refuse it as not an integer, with its field.
 result<boost::json::value> parse_json(std::string_view text);
 
 /// `{"name", "rows", "cols", "dots"}` → board_draft.

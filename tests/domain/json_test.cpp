@@ -59,17 +59,13 @@ TEST(JsonParse, RejectsInvalidUtf8AndLoneSurrogates) {
   expect_error(parse_json(R"("\ud800")"), "invalid_json", "");
 }
 
-TEST(JsonParse, RejectsNumbersTooLargeForADouble) {
-  // Found by fuzzing (fuzz/sse_frame): Boost.JSON reads these as infinity.
-  for (auto text :
-       {"1e400", "-1e400", "[1, {\"a\": 123456789e999}]", "{\"rows\": 1E309}"})
-    expect_error(parse_json(text), "invalid_json", "");
-  // The largest finite ones are numbers like any other.
-  EXPECT_TRUE(parse_json("[1.7976931348623157e308, -4.9e-324, 1e-400]"));
-}
-
 TEST(JsonSerialize, AlwaysWritesJsonTextEvenForInfinity) {
-  // The fuzz target's input: any JSON it reads, written back, parses.
+  // Found by fuzzing (fuzz/sse_frame): Boost.JSON 1.81 reads 1e400 as
+  // infinity and writes it as `Infinity`, which is no JSON (RFC 8259,
+  // section 6). Any value read, written back, must parse.
+  auto read = parse_json("[1e400, -1e400]");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(serialize(read.value()), "[null,null]");
   json::value inf = std::numeric_limits<double>::infinity();
   EXPECT_EQ(serialize(inf), "null");
   json::value nested = json::object{
