@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 
 import {
+  createBoardVia,
   DESKTOP,
   DotsServer,
   PHONE,
@@ -73,19 +74,6 @@ const BOARDS: Draft[] = [
   },
 ];
 
-async function createBoard(page: Page, draft: Draft): Promise<number> {
-  return page.evaluate(async (body) => {
-    const res = await fetch('/api/boards', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`POST /api/boards: ${res.status} ${await res.text()}`);
-    return ((await res.json()) as { id: number }).id;
-  }, draft);
-}
-
 /** Toasts from setting the scene would hide part of the page; only the toast
  * screenshot is about them. */
 async function clearToasts(page: Page): Promise<void> {
@@ -143,9 +131,9 @@ async function main(): Promise<void> {
     await signUp(alice.page, 'autorX', PASSWORD);
     await signUp(bob.page, 'graczY', PASSWORD);
     const ids: number[] = [];
-    for (const draft of BOARDS.slice(0, 2)) ids.push(await createBoard(alice.page, draft));
+    for (const draft of BOARDS.slice(0, 2)) ids.push(await createBoardVia(alice.page, draft));
     const [first = 0, second = 0] = ids;
-    ids.push(await createBoard(bob.page, BOARDS[2] as Draft));
+    ids.push(await createBoardVia(bob.page, BOARDS[2] as Draft));
 
     const a = alice.page;
     const b = bob.page;
@@ -186,7 +174,7 @@ async function main(): Promise<void> {
       await b.goto('/#/boards');
       await connState(b, 'connected');
       await clearToasts(b);
-      await createBoard(a, { name: toastBoard, rows: 3, cols: 3, dots: pairs(['#e6194b', [0, 0], [2, 2]]) });
+      await createBoardVia(a, { name: toastBoard, rows: 3, cols: 3, dots: pairs(['#e6194b', [0, 0], [2, 2]]) });
       await waitForText(b.locator('.toast'), `created a new board: ${toastBoard}.`);
       await b.waitForTimeout(400);
       await shot(b, `toast${suffix}`);
@@ -197,7 +185,7 @@ async function main(): Promise<void> {
       await connState(a, 'connected');
       await a.locator('#delete').scrollIntoViewIfNeeded();
       await clearToasts(a);
-      await createBoard(b, { name: `${toastBoard} 2`, rows: 3, cols: 3, dots: pairs(['#4363d8', [0, 0], [2, 2]]) });
+      await createBoardVia(b, { name: `${toastBoard} 2`, rows: 3, cols: 3, dots: pairs(['#4363d8', [0, 0], [2, 2]]) });
       await waitForText(a.locator('.toast'), `created a new board: ${toastBoard} 2.`);
       await a.waitForTimeout(400);
       await shot(a, `toast-editor${suffix}`);
