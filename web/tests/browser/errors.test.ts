@@ -176,7 +176,11 @@ describe('errors a user can cause, in their language', () => {
         { row: 2, col: 2, color: '#123456' },
       ],
     });
-    await p.locator('#save').click(); // the lone-dot board is still refused
+    // Two red dots now (the third was refused): the board saves, and the
+    // editor moves to it once the server answers. Waited for, so that the
+    // move cannot come after the navigation below and take the page away.
+    await p.locator('#save').click();
+    await p.waitForURL((url) => /^#\/boards\/\d+\/edit$/.test(url.hash) && url.hash !== `#/boards/${id}/edit`);
     await p.goto(`/#/boards/${id}`);
     await waitForText(p.locator('#legend'), 'ciemnoniebieski');
     assert.match((await cell(p, 0, 0).getAttribute('aria-label')) ?? '', /kropka: ciemnoniebieski/);
